@@ -15,9 +15,7 @@ struct Error {
   std::error_code code;
   std::string message;  // for the user: says what went wrong and, where known, why
 
-  std::string describe() const {
-    return message.empty() ? code.message() : message;
-  }
+  std::string describe() const { return message.empty() ? code.message() : message; }
 };
 
 inline Error make_error(std::error_code code, std::string message) {

@@ -1,6 +1,7 @@
 #include "signaling/xml/parser.hpp"
 
 #include <cstring>
+#include <iterator>
 #include <string>
 
 #include <expat.h>
@@ -47,8 +48,8 @@ struct StreamParser::Callbacks {
       return;
     }
     if (p.depth_ + 1 > p.limits_.max_depth) {
-      p.fail(Errc::policy_violation, "XML nested deeper than " +
-                                         std::to_string(p.limits_.max_depth) + " levels");
+      p.fail(Errc::policy_violation,
+             "XML nested deeper than " + std::to_string(p.limits_.max_depth) + " levels");
       return;
     }
     std::size_t count = 0;
@@ -56,9 +57,9 @@ struct StreamParser::Callbacks {
       ++count;
     }
     if (count > p.limits_.max_attributes) {
-      p.fail(Errc::policy_violation,
-             "an element has " + std::to_string(count) + " attributes (limit " +
-                 std::to_string(p.limits_.max_attributes) + ")");
+      p.fail(Errc::policy_violation, "an element has " + std::to_string(count) +
+                                         " attributes (limit " +
+                                         std::to_string(p.limits_.max_attributes) + ")");
       return;
     }
 
@@ -68,29 +69,40 @@ struct StreamParser::Callbacks {
       std::string ns, local;
       split_name(name, ns, local);
       if (local != "stream" || ns != kStreamsNs) {
-        p.fail(Errc::invalid_namespace,
-               "the stream root is {" + ns + "}" + local + ", not {" +
-                   std::string(kStreamsNs) + "}stream");
+        p.fail(Errc::invalid_namespace, "the stream root is {" + ns + "}" + local + ", not {" +
+                                            std::string(kStreamsNs) + "}stream");
         return;
       }
-    } else if (p.depth_ == 1) {
-      p.stanza_ = Element();
-      p.stack_.clear();
-      p.stanza_start_ = p.byte_index();
-      el = &p.stanza_;
     } else {
-      if (!p.check_stanza_size()) {
-        return;
+      const std::size_t level = p.depth_ - 1;  // 0 for a stanza
+      if (p.kids_.size() <= level) {
+        p.kids_.resize(level + 1);  // moves the inner vectors: their elements stay put
+        p.texts_.resize(level + 1);
       }
-      el = &p.stack_.back()->children.emplace_back();
+      if (level == 0) {
+        p.stanza_ = Element();
+        p.stack_.clear();
+        p.stanza_start_ = p.byte_index();
+        el = &p.stanza_;
+      } else {
+        if (!p.check_stanza_size()) {
+          return;
+        }
+        // Stable while open: its siblings are added only after it ends.
+        el = &p.kids_[level - 1].emplace_back();
+      }
+      p.kids_[level].clear();
+      p.texts_[level].clear();
     }
 
     std::vector<Attribute>& attrs = el != nullptr ? el->attrs : open.attrs;
-    attrs.reserve(count);
-    for (const XML_Char** a = atts; *a != nullptr; a += 2) {
-      Attribute& at = attrs.emplace_back();
-      split_name(a[0], at.ns, at.name);
-      at.value.assign(a[1]);
+    if (count != 0) {
+      attrs.reserve(count);
+      for (const XML_Char** a = atts; *a != nullptr; a += 2) {
+        Attribute& at = attrs.emplace_back();
+        split_name(a[0], at.ns, at.name);
+        at.value.assign(a[1]);
+      }
     }
     if (el != nullptr) {
       split_name(name, el->ns, el->name);
@@ -112,12 +124,22 @@ struct StreamParser::Callbacks {
       p.events_.emplace_back(StreamClose{});
       return;
     }
+    const std::size_t level = p.depth_ - 1;
     Element* el = p.stack_.back();
     p.stack_.pop_back();
-    // Whitespace between child elements is formatting, not content.
-    if (!el->children.empty() &&
-        el->text.find_first_not_of(" \t\r\n") == std::string::npos) {
-      el->text.clear();
+    std::vector<Element>& kids = p.kids_[level];
+    if (!kids.empty()) {
+      el->children.assign(std::make_move_iterator(kids.begin()),
+                          std::make_move_iterator(kids.end()));
+      kids.clear();
+    }
+    std::string& t = p.texts_[level];
+    if (!t.empty()) {
+      // Whitespace between child elements is formatting, not content.
+      if (el->children.empty() || t.find_first_not_of(" \t\r\n") != std::string::npos) {
+        el->text.assign(t);
+      }
+      t.clear();
     }
     if (p.depth_ == 1) {
       if (!p.check_stanza_size()) {
@@ -134,22 +156,26 @@ struct StreamParser::Callbacks {
     if (p.failed_ || p.stack_.empty()) {
       return;  // whitespace between stanzas (XEP-0198 keepalives) is ignored
     }
-    std::string& t = p.stack_.back()->text;
+    std::string& t = p.texts_[p.stack_.size() - 1];
     if (t.size() + static_cast<std::size_t>(len) > p.limits_.max_text_bytes) {
-      p.fail(Errc::policy_violation,
-             "character data of one element exceeds " +
-                 std::to_string(p.limits_.max_text_bytes) + " bytes");
+      p.fail(Errc::policy_violation, "character data of one element exceeds " +
+                                         std::to_string(p.limits_.max_text_bytes) + " bytes");
       return;
     }
     t.append(s, static_cast<std::size_t>(len));
   }
 
-  static void doctype(void* user, const XML_Char*, const XML_Char*, const XML_Char*,
-                      int) noexcept {
+  static void doctype(void* user, const XML_Char*, const XML_Char*, const XML_Char*, int) noexcept {
     self(user).fail(Errc::restricted_xml, "the stream contains a document type declaration");
   }
-  static void entity_decl(void* user, const XML_Char*, int, const XML_Char*, int,
-                          const XML_Char*, const XML_Char*, const XML_Char*,
+  static void entity_decl(void* user,
+                          const XML_Char*,
+                          int,
+                          const XML_Char*,
+                          int,
+                          const XML_Char*,
+                          const XML_Char*,
+                          const XML_Char*,
                           const XML_Char*) noexcept {
     self(user).fail(Errc::restricted_xml, "the stream declares an entity");
   }
@@ -192,6 +218,8 @@ void StreamParser::reset() {
   events_.clear();
   stack_.clear();
   stanza_ = Element();
+  kids_.clear();
+  texts_.clear();
   depth_ = 0;
   fed_ = 0;
   last_boundary_ = 0;
@@ -243,10 +271,9 @@ Result<void> StreamParser::feed_chunk(std::string_view chunk) {
   }
   if (status != XML_STATUS_OK) {
     const XML_Error code = XML_GetErrorCode(p);
-    std::string message = "XML is not well-formed at line " +
-                          std::to_string(XML_GetCurrentLineNumber(p)) + ", column " +
-                          std::to_string(XML_GetCurrentColumnNumber(p)) + ": " +
-                          XML_ErrorString(code);
+    std::string message =
+        "XML is not well-formed at line " + std::to_string(XML_GetCurrentLineNumber(p)) +
+        ", column " + std::to_string(XML_GetCurrentColumnNumber(p)) + ": " + XML_ErrorString(code);
     Errc errc = Errc::not_well_formed;
     if (code == XML_ERROR_UNDEFINED_ENTITY || code == XML_ERROR_AMPLIFICATION_LIMIT_BREACH) {
       errc = Errc::restricted_xml;

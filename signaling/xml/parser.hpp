@@ -66,12 +66,18 @@ class StreamParser {
   Limits limits_;
   void* parser_ = nullptr;  // XML_Parser
   std::deque<Event> events_;
-  std::vector<Element*> stack_;  // open elements of the current stanza
+  std::vector<Element*> stack_;  // open elements of the current stanza; [0] is &stanza_
   Element stanza_;
+  // Scratch for the open elements, indexed like stack_ and reused from stanza to stanza:
+  // kids_[i] collects the children of stack_[i] and texts_[i] its character data. Each is
+  // moved into its element, sized exactly, when the element ends, so the tree is built
+  // without growing any vector or string of its own.
+  std::vector<std::vector<Element>> kids_;
+  std::vector<std::string> texts_;
   std::size_t depth_ = 0;
-  std::size_t fed_ = 0;             // bytes fed to this document
-  std::size_t last_boundary_ = 0;   // byte offset of the last completed depth<=1 boundary
-  std::size_t stanza_start_ = 0;    // byte offset where the open stanza began
+  std::size_t fed_ = 0;            // bytes fed to this document
+  std::size_t last_boundary_ = 0;  // byte offset of the last completed depth<=1 boundary
+  std::size_t stanza_start_ = 0;   // byte offset where the open stanza began
   std::optional<Error> failed_;
 };
 

@@ -35,8 +35,8 @@ std::size_t xml_char_length(std::string_view s, std::size_t i) {
     }
     cp = (cp << 6) | (b & 0x3F);
   }
-  const bool overlong = (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
-                        (len == 4 && cp < 0x10000);
+  const bool overlong =
+      (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
   const bool surrogate = cp >= 0xD800 && cp <= 0xDFFF;
   const bool non_char = cp == 0xFFFE || cp == 0xFFFF || cp > 0x10FFFF;
   return (overlong || surrogate || non_char) ? 0 : len;

@@ -406,10 +406,14 @@ Result<SaslClient> SaslClient::create(SaslOptions options) {
 
   const auto offers = [&](std::string_view m) { return contains(options.offered, m); };
 
-  // Channel binding types we can use, best first (RFC 9266 tls-exporter over RFC 5929
-  // tls-server-end-point). If the server names its types (XEP-0440), only those.
+  // Channel binding types we can use, best first: RFC 9266 tls-exporter (TLS 1.3), RFC 5929
+  // tls-unique (the default for TLS 1.2, and the only one Prosody 0.12 knows), then
+  // tls-server-end-point. If the server names its types (XEP-0440), only those.
   const auto rank = [](std::string_view type) {
-    return type == "tls-exporter" ? 0 : type == "tls-server-end-point" ? 1 : 2;
+    return type == "tls-exporter"           ? 0
+           : type == "tls-unique"           ? 1
+           : type == "tls-server-end-point" ? 2
+                                            : 3;
   };
   std::vector<const ChannelBinding*> usable;
   if (options.tls) {

@@ -1,0 +1,386 @@
+#include "app/headless.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <iostream>
+#include <poll.h>
+#include <thread>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <nlohmann/json.hpp>
+
+#include "signaling/xmpp/client.hpp"
+
+namespace jcall::app {
+namespace {
+
+namespace asio = boost::asio;
+namespace xmpp = jcall::signaling::xmpp;
+using json = nlohmann::json;
+
+const auto kStart = std::chrono::steady_clock::now();
+
+std::int64_t t_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               kStart)
+      .count();
+}
+
+// Reads stdin lines on a thread of its own and posts each to the signaling thread.
+class StdinReader {
+ public:
+  StdinReader(asio::io_context& io,
+              std::function<void(std::string)> on_line,
+              std::function<void()> on_eof)
+      : thread_([this, &io, on_line = std::move(on_line), on_eof = std::move(on_eof)] {
+          std::string buffer;
+          char chunk[4096];
+          while (!stop_) {
+            pollfd pfd{STDIN_FILENO, POLLIN, 0};
+            const int r = ::poll(&pfd, 1, 100);
+            if (r < 0 && errno != EINTR) {
+              break;
+            }
+            if (r <= 0) {
+              continue;
+            }
+            const ssize_t n = ::read(STDIN_FILENO, chunk, sizeof(chunk));
+            if (n <= 0) {
+              break;
+            }
+            buffer.append(chunk, static_cast<std::size_t>(n));
+            std::size_t nl;
+            while ((nl = buffer.find('\n')) != std::string::npos) {
+              asio::post(io, [on_line, line = buffer.substr(0, nl)] { on_line(line); });
+              buffer.erase(0, nl + 1);
+            }
+          }
+          if (!stop_) {
+            asio::post(io, on_eof);
+          }
+        }) {}
+  ~StdinReader() {
+    stop_ = true;
+    thread_.join();
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+json roster_item_json(const xmpp::RosterItem& r) {
+  return json{{"jid", r.jid.str()},
+              {"name", r.name},
+              {"subscription", r.subscription},
+              {"ask", r.ask},
+              {"groups", r.groups}};
+}
+
+class Headless {
+ public:
+  explicit Headless(const Options& o)
+      : options_(o), signals_(io_, SIGINT, SIGTERM), exit_timer_(io_), quit_timer_(io_) {}
+
+  int run() {
+    auto jid = xmpp::Jid::parse(options_.jid);
+    if (!jid) {
+      print({{"event", "error"}, {"message", jid.error().message}});
+      return 2;
+    }
+    xmpp::ClientConfig config;
+    config.connection.stream.jid = *jid;
+    config.connection.stream.password = options_.password;
+    config.connection.cafile = options_.cafile;
+    config.connection.reconnect = options_.reconnect;
+    config.connection.max_attempts = options_.max_attempts;
+    if (options_.server) {
+      config.connection.server =
+          xmpp::Target{options_.server->first, options_.server->second, false};
+    }
+    config.auto_approve_subscriptions = options_.auto_approve;
+    client_ = std::make_unique<xmpp::Client>(io_, std::move(config),
+                                             [this](xmpp::ClientEvent e) { on_event(e); });
+
+    signals_.async_wait([this](const boost::system::error_code& ec, int) {
+      if (!ec) {
+        quit("signal");
+      }
+    });
+    if (options_.exit_after_s) {
+      exit_timer_.expires_after(
+          std::chrono::milliseconds(static_cast<std::int64_t>(*options_.exit_after_s * 1000)));
+      exit_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) {
+          quit("exit-after");
+        }
+      });
+    }
+    print({{"event", "connecting"}, {"jid", jid->str()}});
+    client_->start();
+    StdinReader stdin_reader(
+        io_, [this](std::string line) { on_command(line); }, [] {});
+    io_.run();
+    return logged_in_ ? 0 : 1;
+  }
+
+ private:
+  void print(json j) {
+    j["t_ms"] = t_ms();
+    if (options_.json) {
+      std::cout << j.dump(-1, ' ', false, json::error_handler_t::replace) << std::endl;
+    } else {
+      std::cout << j.value("event", "") << ": "
+                << j.dump(-1, ' ', false, json::error_handler_t::replace) << std::endl;
+    }
+  }
+
+  void on_event(const xmpp::ClientEvent& ev) {
+    std::visit([this](const auto& e) { handle(e); }, ev);
+  }
+
+  void handle(const xmpp::event::Online& e) {
+    logged_in_ = true;
+    print({{"event", "connected"},
+           {"jid", e.jid.str()},
+           {"resumed", e.resumed},
+           {"stream_management", e.stream_management},
+           {"tls", e.tls_version},
+           {"sasl", e.sasl_mechanism}});
+    if (e.resumed || did_initial_commands_) {
+      return;
+    }
+    did_initial_commands_ = true;
+    if (!options_.show.empty() || !options_.status.empty()) {
+      client_->set_presence(options_.show, options_.status);
+    }
+    for (const auto& s : options_.subscribe) {
+      if (auto j = xmpp::Jid::parse(s)) {
+        client_->subscribe(*j);
+      } else {
+        print({{"event", "error"}, {"message", j.error().message}});
+      }
+    }
+    for (const auto& [to, body] : options_.messages) {
+      send_message(to, body);
+    }
+  }
+  void handle(const xmpp::event::Roster& e) {
+    json items = json::array();
+    for (const auto& r : e.items) {
+      items.push_back(roster_item_json(r));
+    }
+    print({{"event", "roster"}, {"push", e.push}, {"items", items}});
+  }
+  void handle(const xmpp::event::Presence& e) {
+    print({{"event", "presence"},
+           {"from", e.from.str()},
+           {"type", e.type.empty() ? "available" : e.type},
+           {"show", e.show},
+           {"status", e.status},
+           {"priority", e.priority},
+           {"caps_ver", e.caps_ver}});
+  }
+  void handle(const xmpp::event::Subscription& e) {
+    print({{"event", "subscription"}, {"from", e.from.str()}, {"type", e.type}});
+  }
+  void handle(const xmpp::event::Message& e) {
+    const auto& m = e.message;
+    print({{"event", "message"},
+           {"from", m.from.str()},
+           {"to", m.to.str()},
+           {"id", m.id},
+           {"origin_id", m.origin_id},
+           {"type", m.type},
+           {"body", m.body},
+           {"carbon", m.carbon == xmpp::ChatMessage::Carbon::kNone       ? "none"
+                      : m.carbon == xmpp::ChatMessage::Carbon::kReceived ? "received"
+                                                                         : "sent"}});
+  }
+  void handle(const xmpp::event::ChatState& e) {
+    print({{"event", "chatstate"}, {"from", e.from.str()}, {"state", e.state}});
+  }
+  void handle(const xmpp::event::Receipt& e) {
+    print({{"event", "receipt"}, {"from", e.from.str()}, {"id", e.id}});
+  }
+  void handle(const xmpp::event::StanzaError& e) {
+    print({{"event", "error"},
+           {"stanza", e.stanza},
+           {"from", e.from.str()},
+           {"id", e.id},
+           {"condition", e.condition},
+           {"message", e.stanza + " from " + e.from.str() + " failed: " + e.condition}});
+  }
+  void handle(const xmpp::event::Disconnected& e) {
+    print({{"event", "disconnected"},
+           {"reason", e.reason.describe()},
+           {"code", e.reason.code.message()},
+           {"will_retry", e.will_retry},
+           {"unacked", client_->unacked()}});
+    if (!e.will_retry) {
+      finish();
+    }
+  }
+
+  void send_message(const std::string& to, const std::string& body) {
+    auto j = xmpp::Jid::parse(to);
+    if (!j) {
+      print({{"event", "error"}, {"message", j.error().message}});
+      return;
+    }
+    const std::string id = client_->send_message(*j, body);
+    print({{"event", "sent"}, {"to", j->str()}, {"id", id}});
+  }
+
+  void on_command(const std::string& line) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) {
+      return;
+    }
+    json cmd = json::parse(line, nullptr, false);
+    if (cmd.is_discarded() || !cmd.is_object() || !cmd.contains("cmd") || !cmd["cmd"].is_string()) {
+      print({{"event", "error"}, {"message", "not a JSON command object: " + line}});
+      return;
+    }
+    const std::string name = cmd["cmd"];
+    auto str = [&](const char* key) {
+      return cmd.contains(key) && cmd[key].is_string() ? cmd[key].get<std::string>()
+                                                       : std::string();
+    };
+    auto jid_arg = [&](const char* key) -> std::optional<xmpp::Jid> {
+      auto j = xmpp::Jid::parse(str(key));
+      if (!j) {
+        print({{"event", "error"}, {"message", name + ": " + j.error().message}});
+        return std::nullopt;
+      }
+      return *j;
+    };
+    if (name == "quit") {
+      quit("command");
+    } else if (name == "message") {
+      send_message(str("to"), str("body"));
+    } else if (name == "chatstate") {
+      if (auto j = jid_arg("to")) {
+        client_->send_chat_state(*j, str("state"));
+      }
+    } else if (name == "subscribe") {
+      if (auto j = jid_arg("to")) {
+        client_->subscribe(*j);
+      }
+    } else if (name == "approve") {
+      if (auto j = jid_arg("to")) {
+        client_->approve(*j);
+      }
+    } else if (name == "deny") {
+      if (auto j = jid_arg("to")) {
+        client_->deny(*j);
+      }
+    } else if (name == "unsubscribe") {
+      if (auto j = jid_arg("to")) {
+        client_->unsubscribe(*j);
+      }
+    } else if (name == "roster-add") {
+      if (auto j = jid_arg("jid")) {
+        std::vector<std::string> groups;
+        if (cmd.contains("groups") && cmd["groups"].is_array()) {
+          for (const auto& g : cmd["groups"]) {
+            if (g.is_string()) {
+              groups.push_back(g.get<std::string>());
+            }
+          }
+        }
+        client_->roster_add(*j, str("name"), std::move(groups));
+      }
+    } else if (name == "roster-remove") {
+      if (auto j = jid_arg("jid")) {
+        client_->roster_remove(*j);
+      }
+    } else if (name == "presence") {
+      client_->set_presence(str("show"), str("status"));
+    } else if (name == "external-services") {
+      client_->external_services([this](Result<std::vector<xmpp::ExternalService>> r) {
+        if (!r) {
+          print({{"event", "error"}, {"message", r.error().describe()}});
+          return;
+        }
+        json list = json::array();
+        for (const auto& s : *r) {
+          list.push_back({{"type", s.type},
+                          {"host", s.host},
+                          {"port", s.port},
+                          {"transport", s.transport},
+                          {"username", s.username},
+                          {"has_password", !s.password.empty()},
+                          {"restricted", s.restricted}});
+        }
+        print({{"event", "external_services"}, {"services", list}});
+      });
+    } else if (name == "status") {
+      print({{"event", "status"},
+             {"online", client_->online()},
+             {"unacked", client_->unacked()},
+             {"inbound", client_->connection().stream().inbound_count()},
+             {"roster_size", client_->roster().size()}});
+    } else {
+      print({{"event", "error"}, {"message", "unknown command '" + name + "'"}});
+    }
+  }
+
+  // Logs out: first waits (bounded) until the server acknowledged what we sent, so that a
+  // quit right after a message does not lose it.
+  void quit(const char* why) {
+    if (quitting_) {
+      return;
+    }
+    quitting_ = true;
+    quit_reason_ = why;
+    quit_deadline_ = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    poll_quit();
+  }
+
+  void poll_quit() {
+    if (client_->online() && client_->unacked() > 0 &&
+        std::chrono::steady_clock::now() < quit_deadline_) {
+      quit_timer_.expires_after(std::chrono::milliseconds(20));
+      quit_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) {
+          poll_quit();
+        }
+      });
+      return;
+    }
+    client_->stop();
+    // If the server never confirms the close, the stream's own 5 s bound ends it.
+  }
+
+  void finish() {
+    signals_.cancel();
+    exit_timer_.cancel();
+    quit_timer_.cancel();
+    io_.stop();
+  }
+
+  const Options& options_;
+  asio::io_context io_;
+  asio::signal_set signals_;
+  asio::steady_timer exit_timer_;
+  asio::steady_timer quit_timer_;
+  std::unique_ptr<xmpp::Client> client_;
+  bool logged_in_ = false;
+  bool did_initial_commands_ = false;
+  bool quitting_ = false;
+  std::string quit_reason_;
+  std::chrono::steady_clock::time_point quit_deadline_;
+};
+
+}  // namespace
+
+int run_headless(const Options& options) {
+  Headless h(options);
+  return h.run();
+}
+
+}  // namespace jcall::app

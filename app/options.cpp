@@ -1,0 +1,146 @@
+#include "app/options.hpp"
+
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace jcall::app {
+namespace {
+
+Error usage_error(std::string what) {
+  return make_error(std::make_error_code(std::errc::invalid_argument), std::move(what));
+}
+
+}  // namespace
+
+std::string usage() {
+  return R"(usage: jcall --headless --jid JID (--password-env VAR | --password-file FILE) [options]
+
+  --server HOST:PORT     connect here (STARTTLS) instead of looking up DNS SRV records
+  --cafile FILE          also trust the CA certificates in FILE (certificates are always verified)
+  --json                 print one JSON object per line on stdout for every event
+  --message JID=TEXT     send a chat message once online (repeatable)
+  --subscribe JID        ask JID for presence subscription once online (repeatable)
+  --auto-approve         approve every presence subscription request (and ask back)
+  --status TEXT          presence status text;  --show away|chat|dnd|xa
+  --exit-after SECONDS   log out and exit after this long
+  --no-reconnect         do not reconnect when the connection drops
+  --max-attempts N       give up after N consecutive failed connection attempts (default 12)
+
+Commands on stdin, one JSON object per line:
+  {"cmd":"message","to":JID,"body":TEXT}   {"cmd":"chatstate","to":JID,"state":"composing"}
+  {"cmd":"subscribe","to":JID}  {"cmd":"approve","to":JID}  {"cmd":"deny","to":JID}
+  {"cmd":"unsubscribe","to":JID}  {"cmd":"roster-add","jid":JID,"name":N,"groups":[..]}
+  {"cmd":"roster-remove","jid":JID}  {"cmd":"presence","show":S,"status":T}
+  {"cmd":"external-services"}  {"cmd":"status"}  {"cmd":"quit"}
+
+Exit status: 0 when the login worked, 1 when it did not, 2 for a usage error.
+)";
+}
+
+Result<Options> parse_options(int argc, char** argv) {
+  Options o;
+  std::string password_env, password_file;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&](std::string& out) -> bool {
+      if (i + 1 >= argc) {
+        return false;
+      }
+      out = argv[++i];
+      return true;
+    };
+    std::string v;
+    if (arg == "--headless") {
+      o.headless = true;
+    } else if (arg == "--json") {
+      o.json = true;
+    } else if (arg == "--auto-approve") {
+      o.auto_approve = true;
+    } else if (arg == "--no-reconnect") {
+      o.reconnect = false;
+    } else if (arg == "--help" || arg == "-h") {
+      return usage_error("");
+    } else if (arg == "--jid" && value(v)) {
+      o.jid = v;
+    } else if (arg == "--password-env" && value(v)) {
+      password_env = v;
+    } else if (arg == "--password-file" && value(v)) {
+      password_file = v;
+    } else if (arg == "--cafile" && value(v)) {
+      o.cafile = v;
+    } else if (arg == "--status" && value(v)) {
+      o.status = v;
+    } else if (arg == "--show" && value(v)) {
+      if (v != "away" && v != "chat" && v != "dnd" && v != "xa") {
+        return usage_error("--show takes away, chat, dnd or xa");
+      }
+      o.show = v;
+    } else if (arg == "--subscribe" && value(v)) {
+      o.subscribe.push_back(v);
+    } else if (arg == "--server" && value(v)) {
+      const auto colon = v.rfind(':');
+      unsigned port = 0;
+      if (colon == std::string::npos ||
+          std::from_chars(v.data() + colon + 1, v.data() + v.size(), port).ec != std::errc() ||
+          port == 0 || port > 65535) {
+        return usage_error("--server takes HOST:PORT, got '" + v + "'");
+      }
+      std::string host = v.substr(0, colon);
+      if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);  // [::1]:5222
+      }
+      o.server = std::make_pair(host, static_cast<std::uint16_t>(port));
+    } else if (arg == "--message" && value(v)) {
+      const auto eq = v.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        return usage_error("--message takes JID=TEXT, got '" + v + "'");
+      }
+      o.messages.emplace_back(v.substr(0, eq), v.substr(eq + 1));
+    } else if (arg == "--exit-after" && value(v)) {
+      char* end = nullptr;
+      const double s = std::strtod(v.c_str(), &end);
+      if (end == v.c_str() || *end != '\0' || s <= 0) {
+        return usage_error("--exit-after takes a positive number of seconds");
+      }
+      o.exit_after_s = s;
+    } else if (arg == "--max-attempts" && value(v)) {
+      int n = 0;
+      if (std::from_chars(v.data(), v.data() + v.size(), n).ec != std::errc() || n < 1) {
+        return usage_error("--max-attempts takes a positive number");
+      }
+      o.max_attempts = n;
+    } else {
+      return usage_error("unknown or incomplete option '" + arg + "'");
+    }
+  }
+  if (!o.headless) {
+    return usage_error("the window arrives with a later release; run with --headless (see --help)");
+  }
+  if (o.jid.empty()) {
+    return usage_error("--jid is required");
+  }
+  if (password_env.empty() == password_file.empty()) {
+    return usage_error("give the password with exactly one of --password-env or --password-file");
+  }
+  if (!password_env.empty()) {
+    const char* p = std::getenv(password_env.c_str());
+    if (p == nullptr) {
+      return usage_error("the environment variable " + password_env + " is not set");
+    }
+    o.password = p;
+  } else {
+    std::ifstream in(password_file);
+    if (!in) {
+      return usage_error("cannot read the password file " + password_file);
+    }
+    std::getline(in, o.password);  // the first line; a trailing newline is not part of it
+  }
+  if (o.password.empty()) {
+    return usage_error("the password is empty");
+  }
+  return o;
+}
+
+}  // namespace jcall::app

@@ -1,0 +1,34 @@
+// Command line of the jcall program.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/result.hpp"
+
+namespace jcall::app {
+
+struct Options {
+  bool headless = false;
+  bool json = false;
+  std::string jid;
+  std::string password;  // never printed
+  std::optional<std::pair<std::string, std::uint16_t>> server;
+  std::string cafile;
+  std::vector<std::pair<std::string, std::string>> messages;  // --message JID=TEXT
+  std::vector<std::string> subscribe;
+  bool auto_approve = false;
+  std::optional<double> exit_after_s;
+  bool reconnect = true;
+  int max_attempts = 12;
+  std::string status;
+  std::string show;
+};
+
+// Parses argv; --help text on error. Reads the password from the named variable or file.
+Result<Options> parse_options(int argc, char** argv);
+std::string usage();
+
+}  // namespace jcall::app
