@@ -13,6 +13,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
+#include "signaling/xml/parser.hpp"
+#include "signaling/xml/serializer.hpp"
 #include "signaling/xmpp/client.hpp"
 
 namespace jcall::app {
@@ -317,6 +319,31 @@ class Headless {
                           {"restricted", s.restricted}});
         }
         print({{"event", "external_services"}, {"services", list}});
+      });
+    } else if (name == "iq" || name == "raw") {
+      // For interop testing: send any stanza; an IQ's answer is printed as an event.
+      auto stanza = signaling::xml::parse_element(str("xml"));
+      if (!stanza) {
+        print({{"event", "error"}, {"message", name + ": " + stanza.error().message}});
+        return;
+      }
+      if (name == "raw") {
+        client_->send_raw_stanza(std::move(stanza).value());
+        return;
+      }
+      if (stanza->name != "iq") {
+        print({{"event", "error"}, {"message", "iq: the XML is not an <iq/>"}});
+        return;
+      }
+      client_->send_iq(std::move(stanza).value(), [this](Result<signaling::xml::Element> r) {
+        if (r) {
+          print({{"event", "iq_result"},
+                 {"ok", true},
+                 {"id", std::string(r->attr_or("id", ""))},
+                 {"xml", signaling::xml::to_string(*r, "jabber:client")}});
+        } else {
+          print({{"event", "iq_result"}, {"ok", false}, {"error", r.error().describe()}});
+        }
       });
     } else if (name == "status") {
       print({{"event", "status"},

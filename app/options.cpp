@@ -34,6 +34,8 @@ Commands on stdin, one JSON object per line:
   {"cmd":"unsubscribe","to":JID}  {"cmd":"roster-add","jid":JID,"name":N,"groups":[..]}
   {"cmd":"roster-remove","jid":JID}  {"cmd":"presence","show":S,"status":T}
   {"cmd":"external-services"}  {"cmd":"status"}  {"cmd":"quit"}
+  {"cmd":"iq","xml":"<iq type='get' to=...>...</iq>"}   (the answer is printed)
+  {"cmd":"raw","xml":"<message .../>"}                   (any stanza, sent as is)
 
 Exit status: 0 when the login worked, 1 when it did not, 2 for a usage error.
 )";

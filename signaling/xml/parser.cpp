@@ -297,4 +297,23 @@ Event StreamParser::next() {
   return e;
 }
 
+Result<Element> parse_element(std::string_view text, Limits limits) {
+  StreamParser parser(limits);
+  auto r = parser.feed(
+      "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>");
+  if (r) {
+    r = parser.feed(text);
+  }
+  if (!r) {
+    return r.error();
+  }
+  if (parser.pending_events() != 2) {
+    return make_error(make_error_code(Errc::bad_format),
+                      parser.pending_events() < 2 ? "the XML element is incomplete"
+                                                  : "more than one XML element");
+  }
+  parser.next();
+  return std::get<Element>(parser.next());
+}
+
 }  // namespace jcall::signaling::xml

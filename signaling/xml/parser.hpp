@@ -81,4 +81,8 @@ class StreamParser {
   std::optional<Error> failed_;
 };
 
+// Parses one complete element from text, as if it stood in a client stream (default
+// namespace jabber:client). For commands and tests; the same rules and limits apply.
+Result<Element> parse_element(std::string_view text, Limits limits = {});
+
 }  // namespace jcall::signaling::xml
