@@ -22,7 +22,7 @@ namespace {
 
 namespace asio = boost::asio;
 namespace xmpp = jcall::signaling::xmpp;
-using json = nlohmann::json;
+using json = nlohmann::ordered_json;  // keys in the order written: "event" first
 
 const auto kStart = std::chrono::steady_clock::now();
 
