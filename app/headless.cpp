@@ -105,6 +105,11 @@ class Headless {
           xmpp::Target{options_.server->first, options_.server->second, false};
     }
     config.auto_approve_subscriptions = options_.auto_approve;
+    if (options_.trace_xml) {
+      config.connection.trace = [](bool out, std::string_view xml) {
+        std::cerr << (out ? "SEND " : "RECV ") << t_ms() << " " << xml << std::endl;
+      };
+    }
     client_ = std::make_unique<xmpp::Client>(io_, std::move(config),
                                              [this](xmpp::ClientEvent e) { on_event(e); });
 
@@ -345,6 +350,9 @@ class Headless {
           print({{"event", "iq_result"}, {"ok", false}, {"error", r.error().describe()}});
         }
       });
+    } else if (name == "drop-connection") {
+      // For tests: drop the TCP connection abruptly (RST), as a network failure would.
+      client_->connection().drop_for_test();
     } else if (name == "status") {
       print({{"event", "status"},
              {"online", client_->online()},

@@ -26,6 +26,7 @@ std::string usage() {
   --status TEXT          presence status text;  --show away|chat|dnd|xa
   --exit-after SECONDS   log out and exit after this long
   --no-reconnect         do not reconnect when the connection drops
+  --trace-xml            print every XML byte sent and received on stderr (SASL redacted)
   --max-attempts N       give up after N consecutive failed connection attempts (default 12)
 
 Commands on stdin, one JSON object per line:
@@ -36,6 +37,7 @@ Commands on stdin, one JSON object per line:
   {"cmd":"external-services"}  {"cmd":"status"}  {"cmd":"quit"}
   {"cmd":"iq","xml":"<iq type='get' to=...>...</iq>"}   (the answer is printed)
   {"cmd":"raw","xml":"<message .../>"}                   (any stanza, sent as is)
+  {"cmd":"drop-connection"}   (for tests: reset the TCP connection as a network failure would)
 
 Exit status: 0 when the login worked, 1 when it did not, 2 for a usage error.
 )";
@@ -60,6 +62,8 @@ Result<Options> parse_options(int argc, char** argv) {
       o.json = true;
     } else if (arg == "--auto-approve") {
       o.auto_approve = true;
+    } else if (arg == "--trace-xml") {
+      o.trace_xml = true;
     } else if (arg == "--no-reconnect") {
       o.reconnect = false;
     } else if (arg == "--help" || arg == "-h") {

@@ -25,6 +25,7 @@ struct Options {
   int max_attempts = 12;
   std::string status;
   std::string show;
+  bool trace_xml = false;
 };
 
 // Parses argv; --help text on error. Reads the password from the named variable or file.

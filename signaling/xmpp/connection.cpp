@@ -19,6 +19,29 @@ namespace asio = boost::asio;
 namespace ssl = boost::asio::ssl;
 using boost::system::error_code;
 
+namespace {
+
+// Hides SASL payloads (a PLAIN password is only base64) from traces.
+std::string redact_sasl(std::string_view bytes) {
+  std::string out(bytes);
+  for (const char* tag : {"<auth ", "<response ", "<response>", "<challenge", "<success"}) {
+    std::size_t pos = 0;
+    while ((pos = out.find(tag, pos)) != std::string::npos) {
+      const std::size_t start = out.find('>', pos);
+      const std::size_t end = out.find('<', start == std::string::npos ? pos : start);
+      if (start == std::string::npos || end == std::string::npos || out[start - 1] == '/') {
+        pos += 1;
+        continue;
+      }
+      out.replace(start + 1, end - start - 1, "[redacted]");
+      pos = start + 1;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 std::chrono::milliseconds backoff_delay(int attempt,
                                         std::chrono::milliseconds base,
                                         std::chrono::milliseconds max,
@@ -80,7 +103,7 @@ void Connection::attempt() {
   }
   teardown_socket();
   ++generation_;
-  socket_ = std::make_unique<TlsStream>(io_, tls_ctx_);
+  socket_ = std::make_shared<TlsStream>(io_, tls_ctx_);
   tls_active_ = false;
   tls_starting_ = false;
   last_error_.clear();
@@ -122,37 +145,38 @@ void Connection::try_target(std::size_t index) {
       self->socket_->lowest_layer().close(ignored);  // the pending step fails with 'aborted'
     }
   });
-  resolver_.async_resolve(
-      target.host, std::to_string(target.port),
-      [self = shared_from_this(), gen, index, target](const error_code& ec,
-                                                      asio::ip::tcp::resolver::results_type r) {
-        if (gen != self->generation_) {
-          return;
-        }
-        if (ec) {
-          self->last_error_ = target.host + ": " + ec.message();
-          self->try_target(index + 1);
-          return;
-        }
-        asio::async_connect(
-            self->socket_->next_layer(), r,
-            [self, gen, index, target](const error_code& ec2, const asio::ip::tcp::endpoint&) {
-              if (gen != self->generation_) {
-                return;
-              }
-              if (ec2) {
-                self->last_error_ =
-                    target.host + ":" + std::to_string(target.port) + ": " +
-                    (ec2 == asio::error::operation_aborted ? std::string("timed out")
-                                                           : ec2.message());
-                error_code ignored;
-                self->socket_->next_layer().close(ignored);
-                self->try_target(index + 1);
-                return;
-              }
-              self->connected(index);
-            });
-      });
+  resolver_.async_resolve(target.host, std::to_string(target.port),
+                          [self = shared_from_this(), gen, index, target](
+                              const error_code& ec, asio::ip::tcp::resolver::results_type r) {
+                            if (gen != self->generation_) {
+                              return;
+                            }
+                            if (ec) {
+                              self->last_error_ = target.host + ": " + ec.message();
+                              self->try_target(index + 1);
+                              return;
+                            }
+                            asio::async_connect(
+                                self->socket_->next_layer(), r,
+                                [self, gen, index, target, keep = self->socket_](
+                                    const error_code& ec2, const asio::ip::tcp::endpoint&) {
+                                  if (gen != self->generation_) {
+                                    return;
+                                  }
+                                  if (ec2) {
+                                    self->last_error_ = target.host + ":" +
+                                                        std::to_string(target.port) + ": " +
+                                                        (ec2 == asio::error::operation_aborted
+                                                             ? std::string("timed out")
+                                                             : ec2.message());
+                                    error_code ignored;
+                                    self->socket_->next_layer().close(ignored);
+                                    self->try_target(index + 1);
+                                    return;
+                                  }
+                                  self->connected(index);
+                                });
+                          });
 }
 
 void Connection::connected(std::size_t index) {
@@ -176,40 +200,41 @@ void Connection::start_tls(bool direct, std::size_t target_index) {
   SSL_set_hostflags(ssl_handle, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
   SSL_set1_host(ssl_handle, domain.c_str());
   const auto gen = generation_;
-  socket_->async_handshake(ssl::stream_base::client, [self = shared_from_this(), gen, direct,
-                                                      target_index](const error_code& ec) {
-    if (gen != self->generation_) {
-      return;
-    }
-    self->tls_starting_ = false;
-    if (ec) {
-      const Error e = self->certificate_error(ec);
-      const bool cert = e.code == Errc::certificate_rejected;
-      if (direct && !self->core_.connected()) {
-        if (!cert) {
-          self->last_error_ = e.message;
-          error_code ignored;
-          self->socket_->next_layer().close(ignored);
-          self->try_target(target_index + 1);
+  socket_->async_handshake(
+      ssl::stream_base::client,
+      [self = shared_from_this(), gen, direct, target_index, keep = socket_](const error_code& ec) {
+        if (gen != self->generation_) {
           return;
         }
-        self->finish_connection(out::Closed{e, false});
-        return;
-      }
-      self->core_.transport_failed(static_cast<Errc>(e.code.value()), e.message, !cert);
-      self->drain();
-      return;
-    }
-    self->tls_active_ = true;
-    self->tls_version_ = SSL_get_version(self->socket_->native_handle());
-    if (direct) {
-      self->core_.start(Clock::now(), self->tls_info());
-    } else {
-      self->core_.tls_established(self->tls_info(), Clock::now());
-    }
-    self->drain();
-    self->read();
-  });
+        self->tls_starting_ = false;
+        if (ec) {
+          const Error e = self->certificate_error(ec);
+          const bool cert = e.code == Errc::certificate_rejected;
+          if (direct && !self->core_.connected()) {
+            if (!cert) {
+              self->last_error_ = e.message;
+              error_code ignored;
+              self->socket_->next_layer().close(ignored);
+              self->try_target(target_index + 1);
+              return;
+            }
+            self->finish_connection(out::Closed{e, false});
+            return;
+          }
+          self->core_.transport_failed(static_cast<Errc>(e.code.value()), e.message, !cert);
+          self->drain();
+          return;
+        }
+        self->tls_active_ = true;
+        self->tls_version_ = SSL_get_version(self->socket_->native_handle());
+        if (direct) {
+          self->core_.start(Clock::now(), self->tls_info());
+        } else {
+          self->core_.tls_established(self->tls_info(), Clock::now());
+        }
+        self->drain();
+        self->read();
+      });
 }
 
 Error Connection::certificate_error(const error_code& ec) {
@@ -278,8 +303,8 @@ void Connection::read() {
     return;
   }
   reading_ = true;
-  auto handler = [self = shared_from_this(), gen = generation_](const error_code& ec,
-                                                                std::size_t n) {
+  auto handler = [self = shared_from_this(), gen = generation_, keep = socket_](
+                     const error_code& ec, std::size_t n) {
     if (gen != self->generation_) {
       return;
     }
@@ -300,6 +325,9 @@ void Connection::on_read(const error_code& ec, std::size_t n) {
                       : "connection error: " + ec.message());
     return;
   }
+  if (config_.trace) {
+    config_.trace(false, redact_sasl(std::string_view(read_buffer_.data(), n)));
+  }
   core_.feed(std::string_view(read_buffer_.data(), n), Clock::now());
   drain();
   read();
@@ -313,6 +341,9 @@ void Connection::drain() {
   while (core_.has_output()) {
     StreamOutput o = core_.next_output();
     if (auto* s = std::get_if<out::Send>(&o)) {
+      if (config_.trace) {
+        config_.trace(true, redact_sasl(s->bytes));
+      }
       write_queue_.push_back(std::move(s->bytes));
     } else if (std::holds_alternative<out::StartTls>(o)) {
       flush_writes();
@@ -354,7 +385,8 @@ void Connection::flush_writes() {
     write_queue_.pop_front();
   }
   writing_ = true;
-  auto handler = [self = shared_from_this(), gen = generation_](const error_code& ec, std::size_t) {
+  auto handler = [self = shared_from_this(), gen = generation_, keep = socket_](
+                     const error_code& ec, std::size_t) {
     if (gen != self->generation_) {
       return;
     }
@@ -432,6 +464,7 @@ void Connection::teardown_socket() {
   socket_->lowest_layer().close(ignored);
   ++generation_;  // pending handlers of this socket become stale
   writing_ = false;
+  close_after_write_ = false;
   reading_ = false;
   write_queue_.clear();
   socket_.reset();

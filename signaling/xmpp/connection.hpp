@@ -30,6 +30,9 @@ struct ConnectionConfig {
   std::chrono::milliseconds backoff_base{500};
   std::chrono::milliseconds backoff_max{30000};
   std::chrono::seconds connect_timeout{10};
+  // Sees every byte sent (out = true) and received, as plaintext XML; SASL payloads are
+  // replaced by "[redacted]". For --trace-xml and tests; empty: off.
+  std::function<void(bool out, std::string_view xml)> trace;
 };
 
 // Exponential backoff with full jitter: uniform in [d/2, d], d = min(max, base * 2^attempt).
@@ -85,7 +88,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   ConnectionEvents events_;
   ClientStream core_;
   boost::asio::ssl::context tls_ctx_;
-  std::unique_ptr<TlsStream> socket_;
+  // Shared with every pending operation's handler: a stream torn down while a read or write
+  // is in flight stays alive until that operation has completed (with operation_aborted).
+  std::shared_ptr<TlsStream> socket_;
   boost::asio::ip::tcp::resolver resolver_;
   boost::asio::steady_timer timer_;
   boost::asio::steady_timer retry_timer_;

@@ -121,6 +121,7 @@ void ClientStream::start(TimePoint now, std::optional<TlsInfo> direct_tls) {
   authenticated_ = false;
   sasl_.reset();
   sm_enabled_ = false;
+  sm_counting_in_ = false;
   server_sm_ = false;
   ack_requested_ = false;
   since_request_ = 0;
@@ -356,7 +357,10 @@ void ClientStream::start_bind(TimePoint now) {
   std::size_t kept = 0;
   for (std::size_t i = 0; i < outbox_.size(); ++i) {
     if (i >= written_ || outbox_[i].name == "message") {
-      outbox_[kept++] = std::move(outbox_[i]);
+      if (kept != i) {
+        outbox_[kept] = std::move(outbox_[i]);  // never self-move: it empties the element
+      }
+      ++kept;
     }
   }
   outbox_.resize(kept);
@@ -381,6 +385,7 @@ void ClientStream::handle_resume_answer(const xml::Element& e, TimePoint now) {
       return;
     }
     sm_enabled_ = true;
+    sm_counting_in_ = true;
     written_ = 0;  // everything not acked is written again, in order
     go_online(true, now);
     return;
@@ -510,12 +515,14 @@ void ClientStream::handle_online(xml::Element e, TimePoint now) {
         ack_deadline_ = now + config_.ack_delay;
       }
     } else if (e.name == "enabled") {
+      sm_counting_in_ = true;
       if (e.attr_or("resume", "") == "true" || e.attr_or("resume", "") == "1") {
         sm_id_ = std::string(e.attr_or("id", ""));
       }
     } else if (e.name == "failed") {
       // <enable/> refused: no acks on this connection. What was written counts as sent.
       sm_enabled_ = false;
+      sm_counting_in_ = false;
       sm_id_.clear();
       for (std::size_t i = 0; i < written_ && !outbox_.empty(); ++i) {
         outbox_.pop_front();
@@ -528,7 +535,7 @@ void ClientStream::handle_online(xml::Element e, TimePoint now) {
   if (!is_stanza(e)) {
     return;  // unknown nonza: ignored (RFC 6120 §8.4 covers stanzas only)
   }
-  if (sm_enabled_) {
+  if (sm_enabled_ && sm_counting_in_) {
     ++in_h_;
   }
   if (e.name == "iq" && !ping_id_.empty() && e.attr_or("id", "") == ping_id_) {

@@ -151,8 +151,12 @@ class ClientStream {
   // XEP-0198
   bool server_sm_ = false;   // offered in the current features
   bool sm_enabled_ = false;  // <enable/> sent on this connection and not failed
-  std::string sm_id_;        // resumable session id
-  std::uint32_t in_h_ = 0;   // stanzas received and handled
+  // The server counts what it sends from the moment it handles <enable/>, which it marks
+  // with <enabled/>: stanzas before that (sent while our <enable/> was on its way) are not
+  // counted on either side.
+  bool sm_counting_in_ = false;
+  std::string sm_id_;       // resumable session id
+  std::uint32_t in_h_ = 0;  // stanzas received and handled
   std::uint32_t acked_h_ = 0;
   std::deque<xml::Element> outbox_;  // unacked, oldest first
   std::size_t written_ = 0;          // how many of outbox_ were written on this connection

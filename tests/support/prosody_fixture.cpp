@@ -373,6 +373,11 @@ std::unique_ptr<ProsodyServer> ProsodyServer::start(Options options, std::string
   if (!options.tls) {
     args.push_back("--no-tls");
   }
+  // JCALL_TEST_PROSODY_LOG=debug logs every stanza (for finding out why a test failed).
+  if (const char* level = std::getenv("JCALL_TEST_PROSODY_LOG"); level != nullptr && *level) {
+    args.push_back("--log-level");
+    args.push_back(level);
+  }
 
   std::vector<std::string> lines;
   std::string spawn_error;

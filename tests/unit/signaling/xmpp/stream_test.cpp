@@ -200,6 +200,19 @@ TEST(ClientStream, AnswersAckRequestsWithInboundCount) {
   EXPECT_TRUE(h.stream.can_resume());
 }
 
+TEST(ClientStream, StanzasBeforeEnabledAreNotCounted) {
+  StreamHarness h;
+  h.login();
+  h.drain();
+  // Sent by the server before it handled our <enable/>: it does not count it, nor may we.
+  h.feed("<message from='romeo@example.net/o' type='chat'><body>early</body></message>");
+  h.feed("<enabled xmlns='urn:xmpp:sm:3' id='sm-1' resume='true'/>");
+  h.feed("<message from='romeo@example.net/o' type='chat'><body>late</body></message>");
+  h.feed("<r xmlns='urn:xmpp:sm:3'/>");
+  EXPECT_EQ(h.drain(), "<a xmlns='urn:xmpp:sm:3' h='1'/>");
+  EXPECT_EQ(h.received.size(), 2u);
+}
+
 TEST(ClientStream, AcksDropFromTheUnackedQueue) {
   StreamHarness h;
   h.login();
@@ -314,6 +327,39 @@ TEST(ClientStream, FailedResumeSendsMessagesAgainInANewSessionButNotOldIqs) {
   ASSERT_EQ(h.onlines.size(), 2u);
   EXPECT_FALSE(h.onlines[1].resumed);
   EXPECT_EQ(h.stream.unacked(), 1u);
+}
+
+TEST(ClientStream, FailedResumeWithoutAckKeepsEveryMessageIntact) {
+  StreamHarness h;
+  h.login();
+  h.drain();
+  h.feed("<enabled xmlns='urn:xmpp:sm:3' id='sm-1' resume='true'/>");
+  h.stream.send(h.message("first"), h.now);
+  h.stream.send(h.message("second"), h.now);
+  h.drain();
+  h.stream.connection_lost("reset", h.now);
+  h.stream.start(h.now);
+  h.feed(kServerHeader);
+  h.feed(kTlsFeatures);
+  h.feed("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+  h.stream.tls_established(TlsInfo{}, h.now);
+  h.feed(kServerHeader);
+  h.feed(kSaslFeatures);
+  h.feed("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
+  h.feed(kServerHeader);
+  h.feed(kBindFeatures);
+  h.drain();
+  h.feed("<failed xmlns='urn:xmpp:sm:3'/>");
+  h.drain();
+  h.feed(
+      "<iq type='result' id='id2'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"
+      "<jid>juliet@example.net/balcony</jid></bind></iq>");
+  const std::string after = h.drain();
+  EXPECT_NE(after.find("<message to=\"romeo@example.net\" type=\"chat\"><body>first</body>"),
+            std::string::npos)
+      << after;
+  EXPECT_NE(after.find("<body>second</body>"), std::string::npos) << after;
+  EXPECT_EQ(h.stream.unacked(), 2u);
 }
 
 TEST(ClientStream, WithoutStreamManagementNothingStaysQueuedOnline) {
@@ -478,6 +524,7 @@ TEST(ClientStream, EverySplitOfInboundStanzasGivesTheSameResult) {
     StreamHarness h;
     h.login();
     h.drain();
+    h.feed("<enabled xmlns='urn:xmpp:sm:3' id='sm-1' resume='true'/>");
     h.feed(in.substr(0, cut));
     h.feed(in.substr(cut));
     EXPECT_EQ(h.drain(), "<a xmlns='urn:xmpp:sm:3' h='1'/>") << "cut " << cut;
