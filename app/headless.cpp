@@ -12,6 +12,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
+#include <openssl/ssl.h>
 
 #include "signaling/xml/parser.hpp"
 #include "signaling/xml/serializer.hpp"
@@ -100,6 +101,11 @@ class Headless {
     config.connection.cafile = options_.cafile;
     config.connection.reconnect = options_.reconnect;
     config.connection.max_attempts = options_.max_attempts;
+    if (options_.tls_max_version == "1.2") {
+      config.connection.tls_max_version = TLS1_2_VERSION;
+    } else if (options_.tls_max_version == "1.3") {
+      config.connection.tls_max_version = TLS1_3_VERSION;
+    }
     if (options_.server) {
       config.connection.server =
           xmpp::Target{options_.server->first, options_.server->second, false};

@@ -26,6 +26,7 @@ std::string usage() {
   --status TEXT          presence status text;  --show away|chat|dnd|xa
   --exit-after SECONDS   log out and exit after this long
   --no-reconnect         do not reconnect when the connection drops
+  --tls-max-version V    negotiate at most TLS V (1.2 or 1.3), e.g. to test a server's TLS 1.2
   --trace-xml            print every XML byte sent and received on stderr (SASL redacted)
   --max-attempts N       give up after N consecutive failed connection attempts (default 12)
 
@@ -76,6 +77,11 @@ Result<Options> parse_options(int argc, char** argv) {
       password_file = v;
     } else if (arg == "--cafile" && value(v)) {
       o.cafile = v;
+    } else if (arg == "--tls-max-version" && value(v)) {
+      if (v != "1.2" && v != "1.3") {
+        return usage_error("--tls-max-version takes 1.2 or 1.3");
+      }
+      o.tls_max_version = v;
     } else if (arg == "--status" && value(v)) {
       o.status = v;
     } else if (arg == "--show" && value(v)) {

@@ -26,6 +26,7 @@ struct Options {
   std::string status;
   std::string show;
   bool trace_xml = false;
+  std::string tls_max_version;  // "1.2" or "1.3"; empty: the newest
 };
 
 // Parses argv; --help text on error. Reads the password from the named variable or file.

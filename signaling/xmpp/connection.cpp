@@ -65,6 +65,9 @@ Connection::Connection(asio::io_context& io, ConnectionConfig config, Connection
       rng_(std::random_device{}()) {
   SSL_CTX* ctx = tls_ctx_.native_handle();
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  if (config_.tls_max_version != 0) {
+    SSL_CTX_set_max_proto_version(ctx, config_.tls_max_version);
+  }
   tls_ctx_.set_verify_mode(ssl::verify_peer);
   tls_ctx_.set_default_verify_paths();
   if (!config_.cafile.empty()) {

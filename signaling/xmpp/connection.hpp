@@ -25,6 +25,7 @@ struct ConnectionConfig {
   StreamConfig stream;
   std::optional<Target> server;  // --server host:port: skips DNS SRV (STARTTLS on that port)
   std::string cafile;            // extra trust anchor, besides the system store
+  int tls_max_version = 0;       // e.g. TLS1_2_VERSION for interop tests; 0: the newest
   bool reconnect = true;
   int max_attempts = 12;  // consecutive failed attempts before giving up
   std::chrono::milliseconds backoff_base{500};

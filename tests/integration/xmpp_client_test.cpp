@@ -165,6 +165,19 @@ TEST(XmppLogin, StartTlsScramBindAndStreamManagement) {
   EXPECT_EQ(alice.raw().find("alice-pw-1"), std::string::npos);
 }
 
+// RFC 5802 -PLUS with RFC 5929 tls-unique: what Prosody 0.12 offers over TLS 1.2 (it has no
+// channel binding for TLS 1.3). The server checks our binding, so a login proves it right.
+TEST(XmppLogin, ScramPlusWithChannelBindingOverTls12) {
+  auto server = start_server();
+  ASSERT_TRUE(server);
+  Jcall alice(*server, "alice@localhost/test", "alice-pw-1", {"--tls-max-version", "1.2"});
+  auto connected = alice.wait_event("connected");
+  ASSERT_TRUE(connected) << alice.raw() << server->log_tail();
+  EXPECT_EQ((*connected)["tls"], "TLSv1.2");
+  EXPECT_EQ((*connected)["sasl"], "SCRAM-SHA-1-PLUS");
+  EXPECT_EQ(alice.quit(), 0);
+}
+
 TEST(XmppLogin, WrongPasswordIsReportedAndNotRetried) {
   auto server = start_server();
   ASSERT_TRUE(server);
