@@ -275,28 +275,27 @@ void Client::send_directed_presence(const Jid& to, bool available) {
   connection_->send(std::move(p));
 }
 
-void Client::subscribe(const Jid& to) {
+// RFC 6121 §3: subscription requests and answers all go to the bare JID.
+void Client::send_subscription(const Jid& to, std::string_view type) {
   xml::Element p("presence", std::string(ns::kClient));
-  p.set_attr("to", to.bare_str()).set_attr("type", "subscribe").set_attr("id", new_id());
+  p.set_attr("to", to.bare_str()).set_attr("type", type).set_attr("id", new_id());
   connection_->send(std::move(p));
+}
+
+void Client::subscribe(const Jid& to) {
+  send_subscription(to, "subscribe");
 }
 
 void Client::approve(const Jid& from) {
-  xml::Element p("presence", std::string(ns::kClient));
-  p.set_attr("to", from.bare_str()).set_attr("type", "subscribed").set_attr("id", new_id());
-  connection_->send(std::move(p));
+  send_subscription(from, "subscribed");
 }
 
 void Client::deny(const Jid& from) {
-  xml::Element p("presence", std::string(ns::kClient));
-  p.set_attr("to", from.bare_str()).set_attr("type", "unsubscribed").set_attr("id", new_id());
-  connection_->send(std::move(p));
+  send_subscription(from, "unsubscribed");
 }
 
 void Client::unsubscribe(const Jid& to) {
-  xml::Element p("presence", std::string(ns::kClient));
-  p.set_attr("to", to.bare_str()).set_attr("type", "unsubscribe").set_attr("id", new_id());
-  connection_->send(std::move(p));
+  send_subscription(to, "unsubscribe");
 }
 
 void Client::roster_add(const Jid& jid, std::string name, std::vector<std::string> groups) {

@@ -170,6 +170,7 @@ class Client {
   void handle_roster_query(const xml::Element& query, bool push);
   void reply_error(const xml::Element& iq, std::string_view type, std::string_view condition);
   void send_initial_presence();
+  void send_subscription(const Jid& to, std::string_view type);
   xml::Element presence_stanza() const;
   bool seen_before(const std::string& key);
   std::string new_id();

@@ -67,7 +67,7 @@ std::vector<Target> order_srv(std::vector<SrvRecord> records, bool direct_tls, s
         }
         pick = std::min(pick, group.size() - 1);
       }
-      out.push_back(Target{group[pick].target, group[pick].port, direct_tls});
+      out.push_back(Target{group[pick].target, group[pick].port, direct_tls, prio});
       group.erase(group.begin() + static_cast<std::ptrdiff_t>(pick));
     }
   }
@@ -98,33 +98,15 @@ std::vector<Target> lookup_targets(const std::string& domain) {
   std::mt19937 rng(rd());
   auto tls_records = query_srv("_xmpps-client._tcp." + domain);
   auto tcp_records = query_srv("_xmpp-client._tcp." + domain);
-  // Merge by priority; XEP-0368 §3: prefer direct TLS among equal priorities.
-  std::vector<std::pair<std::uint16_t, Target>> merged;
-  for (auto& t : order_srv(tls_records, true, rng)) {
-    std::uint16_t prio = 0;
-    for (const auto& r : tls_records) {
-      if (r.target == t.host && r.port == t.port) {
-        prio = r.priority;
-      }
-    }
-    merged.emplace_back(prio, std::move(t));
-  }
+  // Merge by priority; XEP-0368 §3: prefer direct TLS among equal priorities. The sort is
+  // stable, so the weighted order within a priority stays.
+  std::vector<Target> out = order_srv(tls_records, true, rng);
   for (auto& t : order_srv(tcp_records, false, rng)) {
-    std::uint16_t prio = 0;
-    for (const auto& r : tcp_records) {
-      if (r.target == t.host && r.port == t.port) {
-        prio = r.priority;
-      }
-    }
-    merged.emplace_back(prio, std::move(t));
-  }
-  std::stable_sort(merged.begin(), merged.end(), [](const auto& a, const auto& b) {
-    return a.first != b.first ? a.first < b.first : (a.second.direct_tls && !b.second.direct_tls);
-  });
-  std::vector<Target> out;
-  for (auto& [prio, t] : merged) {
     out.push_back(std::move(t));
   }
+  std::stable_sort(out.begin(), out.end(), [](const Target& a, const Target& b) {
+    return a.priority != b.priority ? a.priority < b.priority : (a.direct_tls && !b.direct_tls);
+  });
   if (out.empty() && tls_records.empty() && tcp_records.empty()) {
     out.push_back(Target{domain, 5222, false});
   }

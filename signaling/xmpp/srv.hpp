@@ -11,7 +11,8 @@ namespace jcall::signaling::xmpp {
 struct Target {
   std::string host;
   std::uint16_t port = 5222;
-  bool direct_tls = false;  // XEP-0368 _xmpps-client: TLS from the first byte
+  bool direct_tls = false;     // XEP-0368 _xmpps-client: TLS from the first byte
+  std::uint16_t priority = 0;  // of the SRV record it came from
 
   bool operator==(const Target&) const = default;
 };

@@ -88,6 +88,18 @@ class StreamHarness {
          "</bind></iq>");
   }
 
+  // A (new) connection up to SASL success: STARTTLS, then PLAIN over TLS.
+  void authenticate() {
+    stream.start(now);
+    feed(kServerHeader);
+    feed(kTlsFeatures);
+    feed("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+    stream.tls_established(TlsInfo{}, now);
+    feed(kServerHeader);
+    feed(kSaslFeatures);
+    feed("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
+  }
+
   xml::Element message(const std::string& body) {
     xml::Element m("message", "jabber:client");
     m.set_attr("to", "romeo@example.net").set_attr("type", "chat");
@@ -264,14 +276,7 @@ TEST(ClientStream, ResumeResendsOnlyWhatTheServerDidNotGet) {
   EXPECT_EQ(h.stream.unacked(), 5u);
 
   // Reconnect: TLS, SASL, then resume instead of bind.
-  h.stream.start(h.now);
-  h.feed(kServerHeader);
-  h.feed(kTlsFeatures);
-  h.feed("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
-  h.stream.tls_established(TlsInfo{}, h.now);
-  h.feed(kServerHeader);
-  h.feed(kSaslFeatures);
-  h.feed("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
+  h.authenticate();
   h.drain();
   h.feed(kServerHeader);
   h.feed(kBindFeatures);
@@ -301,14 +306,7 @@ TEST(ClientStream, FailedResumeSendsMessagesAgainInANewSessionButNotOldIqs) {
   h.stream.send(h.message("keep-2"), h.now);
   h.drain();
   h.stream.connection_lost("timeout", h.now);
-  h.stream.start(h.now);
-  h.feed(kServerHeader);
-  h.feed(kTlsFeatures);
-  h.feed("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
-  h.stream.tls_established(TlsInfo{}, h.now);
-  h.feed(kServerHeader);
-  h.feed(kSaslFeatures);
-  h.feed("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
+  h.authenticate();
   h.feed(kServerHeader);
   h.feed(kBindFeatures);
   h.drain();
@@ -338,14 +336,7 @@ TEST(ClientStream, FailedResumeWithoutAckKeepsEveryMessageIntact) {
   h.stream.send(h.message("second"), h.now);
   h.drain();
   h.stream.connection_lost("reset", h.now);
-  h.stream.start(h.now);
-  h.feed(kServerHeader);
-  h.feed(kTlsFeatures);
-  h.feed("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
-  h.stream.tls_established(TlsInfo{}, h.now);
-  h.feed(kServerHeader);
-  h.feed(kSaslFeatures);
-  h.feed("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
+  h.authenticate();
   h.feed(kServerHeader);
   h.feed(kBindFeatures);
   h.drain();
@@ -497,14 +488,7 @@ TEST(ClientStream, GracefulCloseWaitsForTheServer) {
 
 TEST(ClientStream, BindConflictIsReported) {
   StreamHarness h;
-  h.stream.start(h.now);
-  h.feed(kServerHeader);
-  h.feed(kTlsFeatures);
-  h.feed("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
-  h.stream.tls_established(TlsInfo{}, h.now);
-  h.feed(kServerHeader);
-  h.feed(kSaslFeatures);
-  h.feed("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
+  h.authenticate();
   h.feed(kServerHeader);
   h.feed(kBindFeatures);
   h.feed(
