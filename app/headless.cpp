@@ -287,7 +287,7 @@ class Headless {
       if (auto j = jid_arg("to")) {
         client_->approve(*j);
       }
-    } else if (name == "deny") {
+    } else if (name == "deny" || name == "cancel") {  // RFC 6121 §3.2 and §3.4: both 'unsubscribed'
       if (auto j = jid_arg("to")) {
         client_->deny(*j);
       }

@@ -33,7 +33,7 @@ std::string usage() {
 Commands on stdin, one JSON object per line:
   {"cmd":"message","to":JID,"body":TEXT}   {"cmd":"chatstate","to":JID,"state":"composing"}
   {"cmd":"subscribe","to":JID}  {"cmd":"approve","to":JID}  {"cmd":"deny","to":JID}
-  {"cmd":"unsubscribe","to":JID}  {"cmd":"roster-add","jid":JID,"name":N,"groups":[..]}
+  {"cmd":"cancel","to":JID}  {"cmd":"unsubscribe","to":JID}  {"cmd":"roster-add","jid":JID,"name":N,"groups":[..]}
   {"cmd":"roster-remove","jid":JID}  {"cmd":"presence","show":S,"status":T}
   {"cmd":"external-services"}  {"cmd":"status"}  {"cmd":"quit"}
   {"cmd":"iq","xml":"<iq type='get' to=...>...</iq>"}   (the answer is printed)

@@ -267,6 +267,56 @@ TEST(XmppClient, SubscribeToEachOtherAndSeePresence) {
   EXPECT_EQ(bob.quit(), 0);
 }
 
+TEST(XmppClient, DeniedSubscriptionAndRosterEdits) {
+  auto server = start_server();
+  ASSERT_TRUE(server);
+  Jcall bob(*server, "bob@localhost/desk", "bob-pw-2");
+  Jcall alice(*server, "alice@localhost/phone", "alice-pw-1");
+  ASSERT_TRUE(bob.wait_event("connected"));
+  ASSERT_TRUE(alice.wait_event("connected"));
+  alice.command({{"cmd", "subscribe"}, {"to", "bob@localhost"}});
+  auto request = bob.wait_for(
+      [](const json& e) { return e["event"] == "subscription" && e["type"] == "subscribe"; });
+  ASSERT_TRUE(request) << bob.raw();
+  EXPECT_EQ((*request)["from"], "alice@localhost");
+  bob.command({{"cmd", "deny"}, {"to", "alice@localhost"}});
+  auto denied = alice.wait_for(
+      [](const json& e) { return e["event"] == "subscription" && e["type"] == "unsubscribed"; });
+  ASSERT_TRUE(denied) << alice.raw();
+  EXPECT_EQ((*denied)["from"], "bob@localhost");
+  auto roster = alice.wait_for([](const json& e) {
+    return e["event"] == "roster" && e["push"] == true && !e["items"].empty() &&
+           e["items"][0]["jid"] == "bob@localhost" && e["items"][0]["ask"] == false;
+  });
+  ASSERT_TRUE(roster) << alice.raw();
+  EXPECT_EQ((*roster)["items"][0]["subscription"], "none");
+  for (const auto& p : alice.all("presence")) {
+    EXPECT_FALSE(p["from"] == "bob@localhost/desk" && p["type"] == "available")
+        << "Bob's presence reached Alice though he denied her";
+  }
+
+  alice.command({{"cmd", "roster-add"},
+                 {"jid", "carol@localhost"},
+                 {"name", "Carol"},
+                 {"groups", {"Friends", "Work"}}});
+  auto added = alice.wait_for([](const json& e) {
+    return e["event"] == "roster" && !e["items"].empty() &&
+           e["items"][0]["jid"] == "carol@localhost";
+  });
+  ASSERT_TRUE(added) << alice.raw();
+  EXPECT_EQ((*added)["items"][0]["name"], "Carol");
+  const auto groups = (*added)["items"][0]["groups"].get<std::set<std::string>>();
+  EXPECT_EQ(groups, (std::set<std::string>{"Friends", "Work"}));
+  alice.command({{"cmd", "roster-remove"}, {"jid", "carol@localhost"}});
+  auto removed = alice.wait_for([](const json& e) {
+    return e["event"] == "roster" && !e["items"].empty() &&
+           e["items"][0]["jid"] == "carol@localhost" && e["items"][0]["subscription"] == "remove";
+  });
+  ASSERT_TRUE(removed) << alice.raw();
+  EXPECT_EQ(alice.quit(), 0);
+  EXPECT_EQ(bob.quit(), 0);
+}
+
 TEST(XmppClient, ReceiptsAndCarbons) {
   auto server = start_server();
   ASSERT_TRUE(server);
