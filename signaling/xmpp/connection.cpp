@@ -382,9 +382,19 @@ void Connection::flush_writes() {
     }
     return;
   }
+  // One write per TLS record's worth of whole stanzas (each queue entry is one stanza or
+  // nonza): a cut connection then never leaves half a stanza at the server, because a TLS
+  // record arrives whole or not at all. Prosody 0.12 keeps parsing a resumed session with
+  // the old connection's parser (mod_c2s session.data), so half a stanza left there makes
+  // the resumed stream fail as not-well-formed. Only a stanza larger than a record is split.
+  constexpr std::size_t kTlsRecordPlaintext = 16384;
   write_buffer_.clear();
   while (!write_queue_.empty()) {
-    write_buffer_ += write_queue_.front();
+    const std::string& next = write_queue_.front();
+    if (!write_buffer_.empty() && write_buffer_.size() + next.size() > kTlsRecordPlaintext) {
+      break;
+    }
+    write_buffer_ += next;
     write_queue_.pop_front();
   }
   writing_ = true;

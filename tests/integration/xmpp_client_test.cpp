@@ -490,6 +490,9 @@ TEST(XmppReliability, ThousandMessagesSurviveTwoConnectionCuts) {
   ASSERT_FALSE(alice_end.empty());
   EXPECT_EQ(alice_end.back()["unacked"], 0);
   EXPECT_EQ(bob.quit(), 0);
+  if (HasFailure()) {
+    std::cerr << "alice:\n" << connection_events(alice) << "bob:\n" << connection_events(bob);
+  }
 }
 
 }  // namespace

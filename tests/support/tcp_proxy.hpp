@@ -3,11 +3,16 @@
 // accepted. The client side is reset (RST, no FIN), as a dropped link or a NAT timeout does to
 // it; the server side is closed without anything at the XMPP level, or reset as well.
 //
-// Why the server side is not reset by default: Prosody 0.12.3 sometimes fails a session that
-// is resumed (XEP-0198) right after its old connection was reset, reporting not-well-formed
-// XML in the first bytes the client re-sends, though those bytes are well-formed (checked by
-// dumping what jcall encrypted). With a plain close on the server side it never did, in
-// dozens of runs.
+// Why the server side is not reset by default: Prosody 0.12.3 keeps feeding a resumed
+// session's bytes to the old connection's XML parser (mod_c2s binds session.data to the
+// parser of the connection that created the session, and mod_smacks does not replace it on
+// resumption). If that parser was left in the middle of a stanza, the resumed stream fails as
+// not-well-formed although the client's bytes are well-formed (checked by dumping what jcall
+// encrypted). jcall writes whole stanzas per TLS record, so a closed connection never leaves
+// half a stanza there; a reset one still can: Prosody reads at most 4 KiB at a time (its log
+// shows 4096-byte reads), and the rest of a record is lost with the reset. Resetting it tests
+// Prosody, not the client; cut(true) still does it, for whoever wants to see that.
+
 #pragma once
 
 #include <atomic>
