@@ -63,6 +63,9 @@ TcpProxy::~TcpProxy() {
     ::close(p.client);
     ::close(p.server);
   }
+  for (auto& d : draining_) {
+    ::close(d.fd);
+  }
   ::close(listen_fd_);
   ::close(wake_[0]);
   ::close(wake_[1]);
@@ -91,8 +94,30 @@ void TcpProxy::run() {
       fds.push_back({p.client, POLLIN, 0});
       fds.push_back({p.server, POLLIN, 0});
     }
+    const std::size_t first_draining = fds.size();
+    for (const auto& d : draining_) {
+      fds.push_back({d.fd, POLLIN, 0});
+    }
     if (::poll(fds.data(), fds.size(), 200) < 0 && errno != EINTR) {
       return;
+    }
+    {
+      std::vector<Draining> still;
+      const auto now = std::chrono::steady_clock::now();
+      for (std::size_t i = 0; i < draining_.size(); ++i) {
+        const auto& d = draining_[i];
+        bool done = now >= d.deadline;
+        if (!done && (fds[first_draining + i].revents & (POLLIN | POLLHUP | POLLERR))) {
+          char scratch[16384];
+          done = ::recv(d.fd, scratch, sizeof(scratch), MSG_DONTWAIT) <= 0;
+        }
+        if (done) {
+          ::close(d.fd);
+        } else {
+          still.push_back(d);
+        }
+      }
+      draining_ = std::move(still);
     }
     if (fds[0].revents & POLLIN) {
       char drain[64];
@@ -108,7 +133,9 @@ void TcpProxy::run() {
           if (reset_server_) {
             reset_close(p.server);
           } else {
-            ::close(p.server);
+            ::shutdown(p.server, SHUT_WR);
+            draining_.push_back(
+                {p.server, std::chrono::steady_clock::now() + std::chrono::seconds(5)});
           }
         }
         pairs_.clear();
