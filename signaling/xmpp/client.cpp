@@ -53,6 +53,16 @@ std::string condition_of(const xml::Element& error) {
   return "undefined-condition";
 }
 
+// RFC 6120 §8.2.3: the result of an IQ get/set, addressed back to its sender.
+xml::Element result_for(const xml::Element& iq) {
+  xml::Element r("iq", std::string(ns::kClient));
+  r.set_attr("type", "result").set_attr("id", iq.attr_or("id", ""));
+  if (const auto from = iq.attr("from"); from && !from->empty()) {
+    r.set_attr("to", *from);
+  }
+  return r;
+}
+
 }  // namespace
 
 Result<RosterItem> parse_roster_item(const xml::Element& item) {
@@ -487,11 +497,7 @@ void Client::handle_iq(const xml::Element& iq) {
     return;
   }
   if (type == "get" && payload->is("ping", ns::kPing)) {
-    xml::Element r("iq", std::string(ns::kClient));
-    r.set_attr("type", "result").set_attr("id", id);
-    if (!from.empty()) {
-      r.set_attr("to", from);
-    }
+    xml::Element r = result_for(iq);
     connection_->send(std::move(r));
     return;
   }
@@ -501,11 +507,7 @@ void Client::handle_iq(const xml::Element& iq) {
       reply_error(iq, "cancel", "item-not-found");
       return;
     }
-    xml::Element r("iq", std::string(ns::kClient));
-    r.set_attr("type", "result").set_attr("id", id);
-    if (!from.empty()) {
-      r.set_attr("to", from);
-    }
+    xml::Element r = result_for(iq);
     xml::Element& q = r.add("query", std::string(ns::kDiscoInfo));
     if (!node.empty()) {
       q.set_attr("node", node);
@@ -523,11 +525,7 @@ void Client::handle_iq(const xml::Element& iq) {
     return;
   }
   if (type == "get" && payload->is("query", ns::kDiscoItems)) {
-    xml::Element r("iq", std::string(ns::kClient));
-    r.set_attr("type", "result").set_attr("id", id);
-    if (!from.empty()) {
-      r.set_attr("to", from);
-    }
+    xml::Element r = result_for(iq);
     r.add("query", std::string(ns::kDiscoItems));
     connection_->send(std::move(r));
     return;
@@ -540,9 +538,7 @@ void Client::handle_iq(const xml::Element& iq) {
       return;
     }
     handle_roster_query(*payload, true);
-    xml::Element r("iq", std::string(ns::kClient));
-    r.set_attr("type", "result").set_attr("id", id);
-    connection_->send(std::move(r));
+    connection_->send(result_for(iq));
     return;
   }
   reply_error(iq, "cancel", "service-unavailable");
