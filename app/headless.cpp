@@ -121,7 +121,7 @@ class Headless {
 
     signals_.async_wait([this](const boost::system::error_code& ec, int) {
       if (!ec) {
-        quit("signal");
+        quit();
       }
     });
     if (options_.exit_after_s) {
@@ -129,7 +129,7 @@ class Headless {
           std::chrono::milliseconds(static_cast<std::int64_t>(*options_.exit_after_s * 1000)));
       exit_timer_.async_wait([this](const boost::system::error_code& ec) {
         if (!ec) {
-          quit("exit-after");
+          quit();
         }
       });
     }
@@ -272,7 +272,7 @@ class Headless {
       return *j;
     };
     if (name == "quit") {
-      quit("command");
+      quit();
     } else if (name == "message") {
       send_message(str("to"), str("body"));
     } else if (name == "chatstate") {
@@ -372,12 +372,11 @@ class Headless {
 
   // Logs out: first waits (bounded) until the server acknowledged what we sent, so that a
   // quit right after a message does not lose it.
-  void quit(const char* why) {
+  void quit() {
     if (quitting_) {
       return;
     }
     quitting_ = true;
-    quit_reason_ = why;
     quit_deadline_ = std::chrono::steady_clock::now() + std::chrono::seconds(5);
     poll_quit();
   }
@@ -413,7 +412,6 @@ class Headless {
   bool logged_in_ = false;
   bool did_initial_commands_ = false;
   bool quitting_ = false;
-  std::string quit_reason_;
   std::chrono::steady_clock::time_point quit_deadline_;
 };
 

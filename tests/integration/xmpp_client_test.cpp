@@ -53,15 +53,15 @@ class Jcall {
     EXPECT_NE(process_, nullptr) << error;
   }
 
-  // Reads events until one satisfies pred (bounded); returns it.
+  // Reads events until one satisfies pred (bounded); returns it. Each event is returned once.
   std::optional<json> wait_for(const std::function<bool(const json&)>& pred,
                                std::chrono::milliseconds timeout = 15s) {
-    for (std::size_t i = checked_; i < events_.size(); ++i) {
-      if (pred(events_[i])) {
-        return events_[i];
+    while (checked_ < events_.size()) {  // read earlier by pump() or finish()
+      const json& e = events_[checked_++];
+      if (pred(e)) {
+        return e;
       }
     }
-    checked_ = events_.size();
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
       auto line = process_->read_line(std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -72,16 +72,11 @@ class Jcall {
         }
         continue;
       }
-      raw_ += *line + "\n";
-      json ev = json::parse(*line, nullptr, false);
-      if (ev.is_discarded()) {
-        ADD_FAILURE() << "not JSON: " << *line;
-        continue;
-      }
-      events_.push_back(ev);
-      checked_ = events_.size();
-      if (pred(ev)) {
-        return ev;
+      if (store(*line)) {
+        const json& e = events_[checked_++];
+        if (pred(e)) {
+          return e;
+        }
       }
     }
     return std::nullopt;
@@ -92,11 +87,7 @@ class Jcall {
   // Reads whatever output is there without waiting (a child blocks once its pipe is full).
   void pump() {
     while (auto line = process_->read_line(0ms)) {
-      raw_ += *line + "\n";
-      json ev = json::parse(*line, nullptr, false);
-      if (!ev.is_discarded()) {
-        events_.push_back(ev);
-      }
+      store(*line);
     }
   }
   void command(const json& cmd) { EXPECT_TRUE(process_->write_stdin(cmd.dump() + "\n")); }
@@ -105,14 +96,10 @@ class Jcall {
     command({{"cmd", "quit"}});
     return finish();
   }
+  // Reads the rest of the output and returns the exit code (bounded).
   std::optional<int> finish() {
-    wait_event("disconnected-final-marker-never-sent", 0ms);
     while (auto line = process_->read_line(10s)) {
-      raw_ += *line + "\n";
-      json ev = json::parse(*line, nullptr, false);
-      if (!ev.is_discarded()) {
-        events_.push_back(ev);
-      }
+      store(*line);
     }
     const auto status = process_->wait(10s);
     if (!status || !WIFEXITED(*status)) {
@@ -133,6 +120,18 @@ class Jcall {
   const std::string& password() const { return password_; }
 
  private:
+  // Keeps one line of output; every line must be a JSON event.
+  bool store(const std::string& line) {
+    raw_ += line + "\n";
+    json ev = json::parse(line, nullptr, false);
+    if (ev.is_discarded()) {
+      ADD_FAILURE() << "not JSON: " << line;
+      return false;
+    }
+    events_.push_back(std::move(ev));
+    return true;
+  }
+
   std::unique_ptr<ChildProcess> process_;
   std::vector<json> events_;
   std::size_t checked_ = 0;
