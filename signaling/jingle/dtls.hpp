@@ -18,7 +18,7 @@ std::optional<Setup> setup_from_string(std::string_view s);
 struct Fingerprint {
   std::string hash;  // "sha-256" (RFC 4572 hash function names, lower case)
   std::optional<Setup> setup;
-  std::string value;  // colon-separated upper-case hex, as written
+  std::string value;  // colon-separated upper-case hex, as written (surrounding space trimmed)
 
   static Result<Fingerprint> from_xml(const xml::Element& e);
   xml::Element to_xml() const;

@@ -13,7 +13,7 @@
 namespace jcall::signaling::jingle {
 
 struct Candidate {
-  std::uint8_t component = 1;  // 1 RTP, 2 RTCP
+  std::uint16_t component = 1;  // 1 RTP, 2 RTCP (RFC 8445 §5.1.2.1 allows 1..256)
   std::string foundation;
   std::optional<std::uint32_t> generation;  // StanzaJS omits it
   std::string id;                           // empty when absent (StanzaJS omits it)
@@ -34,7 +34,7 @@ struct Candidate {
 
 // XEP-0176 §5.3 <remote-candidate component="" ip="" port=""/> (controlling agent's choice).
 struct RemoteCandidate {
-  std::uint8_t component = 1;
+  std::uint16_t component = 1;
   std::string ip;
   std::uint16_t port = 0;
   bool operator==(const RemoteCandidate&) const = default;

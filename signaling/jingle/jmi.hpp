@@ -1,7 +1,8 @@
 // XEP-0353 (0.6) Jingle Message Initiation: the message payloads.
 //   <propose id=SID><description xmlns=APP media=../>...</propose>
-//   <ringing id=SID/> <proceed id=SID/> <reject id=SID>[reason]</reject>
-//   <retract id=SID>[reason]</retract> <finish id=SID>[reason][<migrated to=SID/>]</finish>
+//   <ringing id=SID/> <proceed id=SID/> <reject id=SID>[reason][<tie-break/>]</reject>
+//   <retract id=SID>[reason][<tie-break/>]</retract> <finish id=SID>[reason][<migrated
+//   to=SID/>]</finish>
 #pragma once
 
 #include <optional>
@@ -22,6 +23,7 @@ struct JmiMessage {
   std::vector<xml::Element> other_descriptions;  // propose: applications we do not know
   std::optional<Reason> reason;
   std::string migrated_to;  // finish: <migrated to=".."/>
+  bool tie_break = false;   // reject/retract: <tie-break/> (XEP-0353 §4.1)
 
   static std::optional<Kind> kind_from_name(std::string_view element_name);
   // The JMI child of a <message/>, or nothing when the message has none.
