@@ -136,8 +136,9 @@ H264ProfileLevelId H264ProfileLevelId::with_level_of(const H264ProfileLevelId& o
     return r;
   }
   r.level_idc = o.level_idc;
-  if (set3_is_level && r.level_idc == 11) {
-    r.profile_iop &= static_cast<std::uint8_t>(~kConstraintSet3);  // level 1.1, not 1b
+  if (set3_is_level) {
+    // For these profiles constraint_set3 only ever signals level 1b (H.264 A.3.1).
+    r.profile_iop &= static_cast<std::uint8_t>(~kConstraintSet3);
   }
   return r;
 }
