@@ -177,7 +177,79 @@ class Session {
   const std::vector<Content>& contents() const { return contents_; }
 
  private:
+  // Where a content stands (XEP-0166 §7.2): offered in session-initiate, negotiated, or in a
+  // content-add that we sent or received and that is not answered yet.
+  enum class ContentStatus { kOffered, kNegotiated, kAddSent, kAddReceived };
+  struct ContentState {
+    std::string name;
+    Creator creator = Creator::kInitiator;
+    codecs::MediaType media = codecs::MediaType::kAudio;
+    Senders senders = Senders::kBoth;
+    ContentStatus status = ContentStatus::kOffered;
+    bool we_offered = false;  // our offer (session-initiate or our content-add)
+    LocalTransport local;     // valid when have_local
+    bool have_local = false;
+    Setup local_setup = Setup::kActpass;
+    std::uint32_t local_ssrc = 0;
+    codecs::Negotiated codecs;  // our offer, or our answer
+    bool rtcp_mux = true;
+    RtpDescription peer_description;  // the peer's offer or answer
+    std::string remote_ufrag;
+    std::string remote_pwd;
+    std::optional<Fingerprint> remote_fingerprint;
+    std::optional<NegotiatedContent> negotiated;
+    std::vector<Candidate> queued_candidates;  // gathered before we could send them
+    bool queued_gathering_done = false;
+  };
+  struct PendingIq {
+    Action action = Action::kSessionInfo;
+    TimePoint deadline;
+    std::vector<std::string> contents;
+  };
+
   Session(SessionConfig config, Role role);
+
+  // stanzas
+  void handle_initiate(const xml::Element& iq, TimePoint now);
+  void handle_answer(const xml::Element& iq, bool is_error, TimePoint now);
+  void dispatch(const xml::Element& iq, const Jingle& j, TimePoint now);
+  void on_session_accept(const xml::Element& iq, const Jingle& j, TimePoint now);
+  void on_session_terminate(const xml::Element& iq, const Jingle& j);
+  void on_session_info(const xml::Element& iq, const Jingle& j);
+  void on_transport_info(const xml::Element& iq, const Jingle& j);
+  void on_content_add(const xml::Element& iq, const Jingle& j, TimePoint now);
+  void on_content_accept(const xml::Element& iq, const Jingle& j, TimePoint now);
+  void on_content_reject(const xml::Element& iq, const Jingle& j);
+  void on_content_modify(const xml::Element& iq, const Jingle& j);
+  void on_content_remove(const xml::Element& iq, const Jingle& j, TimePoint now);
+  void on_description_info(const xml::Element& iq, const Jingle& j);
+  void on_transport_replace(const xml::Element& iq, const Jingle& j, TimePoint now);
+  void on_acked(const PendingIq& p, TimePoint now);
+  void on_refused(const PendingIq& p, const xml::Element& iq, TimePoint now);
+  void on_expired(const PendingIq& p, TimePoint now);
+
+  // helpers
+  ContentState* find(std::string_view name);
+  const ContentState* find(std::string_view name) const;
+  void erase_content(std::string_view name);
+  void reply_result(const xml::Element& iq);
+  void reply_error(const xml::Element& iq, Errc e, std::string_view text);
+  std::string send_set(Jingle j, TimePoint now);
+  Jingle make_jingle(Action a) const;
+  Content local_content(const ContentState& st, bool with_description, bool with_candidates);
+  std::optional<Fingerprint> peer_fingerprint(const Content& c,
+                                              const Jingle& j,
+                                              const std::vector<std::string>& bundle) const;
+  NegotiatedContent negotiate(const ContentState& st) const;
+  void configure_media();
+  void refresh_contents();
+  void become_active();
+  void end(std::optional<Reason> reason, bool by_peer);
+  void emit_remote_candidates(const std::string& name, const IceUdpTransport& t);
+  void flush_queued(ContentState& st, TimePoint now);
+  std::uint32_t pick_ssrc();
+  std::string unique_name(codecs::MediaType media) const;
+  void emit(SessionOutput o) { outputs_.push_back(std::move(o)); }
 
   SessionConfig config_;
   Role role_;
@@ -185,6 +257,16 @@ class Session {
   std::string sid_;
   std::vector<Content> contents_;
   std::deque<SessionOutput> outputs_;
+
+  std::string initiator_;  // the initiator's full JID, for the 'initiator' attribute
+  std::vector<ContentState> states_;
+  std::map<std::string, PendingIq, std::less<>> pending_;  // our IQ sets by id
+  std::optional<TimePoint> ring_deadline_;
+  bool accept_sent_ = false;         // responder: session-accept sent
+  std::vector<std::string> bundle_;  // negotiated BUNDLE group (XEP-0338)
+  std::vector<Group> peer_groups_;   // the groups of the peer's session-initiate
+  std::string cname_;                // RTCP CNAME of our sources (XEP-0339)
+  std::uint64_t rng_ = 0;
 };
 
 }  // namespace jcall::signaling::jingle
