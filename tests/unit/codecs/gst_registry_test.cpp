@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "codecs/catalog.hpp"
+#include "codecs/encoder_tuning.hpp"
 
 // GStreamer keeps its registry, plugins and type system alive until the process ends; under
 // LeakSanitizer (tools/test builds with ASan) that is not a leak of ours.
@@ -87,6 +88,28 @@ TEST_F(GstRegistry, PropertiesOfInstalledCandidatesAreValid) {
           check_properties(candidate, e.codec.name);
         }
       }
+    }
+  }
+}
+
+// Everything tune_encoder() can set is a valid opusenc property value, and its caps parse.
+TEST_F(GstRegistry, OpusTuningIsValidForOpusenc) {
+  Codec remote = find_entries(MediaType::kAudio, "opus").at(0)->codec;
+  remote.parameters = {{"maxaveragebitrate", "20000"},
+                       {"stereo", "1"},
+                       {"useinbandfec", "1"},
+                       {"usedtx", "1"},
+                       {"cbr", "1"},
+                       {"maxplaybackrate", "8000"}};
+  for (const char* rate : {"8000", "12000", "16000", "24000", "48000"}) {
+    remote.parameters.back().value = rate;
+    const EncoderTuning t = tune_encoder(remote, "opusenc");
+    ASSERT_EQ(t.properties.size(), 5u);
+    check_properties(Element{"opusenc", t.properties}, "opus");
+    GstCaps* caps = gst_caps_from_string(t.caps.c_str());
+    EXPECT_NE(caps, nullptr) << t.caps;
+    if (caps != nullptr) {
+      gst_caps_unref(caps);
     }
   }
 }
