@@ -148,7 +148,70 @@ class PtAllocator {
   std::set<std::uint8_t> used_;
 };
 
+struct StaticPayloadType {
+  std::uint8_t id;
+  MediaType media;
+  const char* name;
+  std::uint32_t clock_rate;
+};
+
+// RFC 3551 §6 tables 4 and 5 (the assignments still in use).
+constexpr StaticPayloadType kStaticPayloadTypes[] = {
+    {0, MediaType::kAudio, "PCMU", 8000},   {3, MediaType::kAudio, "GSM", 8000},
+    {4, MediaType::kAudio, "G723", 8000},   {5, MediaType::kAudio, "DVI4", 8000},
+    {6, MediaType::kAudio, "DVI4", 16000},  {7, MediaType::kAudio, "LPC", 8000},
+    {8, MediaType::kAudio, "PCMA", 8000},   {9, MediaType::kAudio, "G722", 8000},
+    {10, MediaType::kAudio, "L16", 44100},  {11, MediaType::kAudio, "L16", 44100},
+    {12, MediaType::kAudio, "QCELP", 8000}, {13, MediaType::kAudio, "CN", 8000},
+    {14, MediaType::kAudio, "MPA", 90000},  {15, MediaType::kAudio, "G728", 8000},
+    {16, MediaType::kAudio, "DVI4", 11025}, {17, MediaType::kAudio, "DVI4", 22050},
+    {18, MediaType::kAudio, "G729", 8000},  {25, MediaType::kVideo, "CelB", 90000},
+    {26, MediaType::kVideo, "JPEG", 90000}, {28, MediaType::kVideo, "nv", 90000},
+    {31, MediaType::kVideo, "H261", 90000}, {32, MediaType::kVideo, "MPV", 90000},
+    {33, MediaType::kVideo, "MP2T", 90000}, {34, MediaType::kVideo, "H263", 90000},
+};
+
 }  // namespace
+
+Codec with_implied_fields(Codec c, MediaType media) {
+  for (const StaticPayloadType& s : kStaticPayloadTypes) {
+    if (s.id == c.id && s.media == media && (c.name.empty() || iequals(c.name, s.name))) {
+      if (c.name.empty()) {
+        c.name = s.name;
+      }
+      if (c.clock_rate == 0) {
+        c.clock_rate = s.clock_rate;
+      }
+      return c;
+    }
+  }
+  if (c.clock_rate == 0 && !c.name.empty()) {
+    std::optional<std::uint32_t> rate;
+    bool unique = true;
+    for (const CatalogEntry* e : find_entries(media, c.name)) {
+      if (rate && *rate != e->codec.clock_rate) {
+        unique = false;
+      }
+      rate = e->codec.clock_rate;
+    }
+    if (rate && unique) {
+      c.clock_rate = *rate;
+    }
+  }
+  return c;
+}
+
+std::vector<Codec> with_shared_feedback(std::vector<Codec> codecs,
+                                        const std::vector<RtcpFb>& shared) {
+  for (Codec& c : codecs) {
+    for (const RtcpFb& fb : shared) {
+      if (std::find(c.rtcp_fb.begin(), c.rtcp_fb.end(), fb) == c.rtcp_fb.end()) {
+        c.rtcp_fb.push_back(fb);
+      }
+    }
+  }
+  return codecs;
+}
 
 Negotiated make_offer(MediaType media, const Preferences& prefs) {
   std::vector<const CatalogEntry*> primaries;
@@ -229,9 +292,14 @@ Negotiated make_offer(MediaType media, const Preferences& prefs) {
 }
 
 Result<Negotiated> answer_offer(MediaType media,
-                                const std::vector<Codec>& offered,
+                                const std::vector<Codec>& offered_raw,
                                 const std::vector<HeaderExtension>& offered_extensions,
                                 const Preferences& prefs) {
+  std::vector<Codec> offered;
+  offered.reserve(offered_raw.size());
+  for (const Codec& c : offered_raw) {
+    offered.push_back(with_implied_fields(c, media));
+  }
   Negotiated n;
   std::set<std::uint8_t> taken;
   for (const std::string& name : names_for(media, prefs)) {
@@ -326,7 +394,8 @@ Result<Negotiated> apply_answer(MediaType media,
                                 const std::vector<HeaderExtension>& answered_extensions) {
   const std::string media_name(to_string(media));
   Negotiated n;
-  for (const Codec& a : answered) {
+  for (const Codec& answered_codec : answered) {
+    const Codec a = with_implied_fields(answered_codec, media);
     const auto o = std::find_if(our_offer.codecs.begin(), our_offer.codecs.end(),
                                 [&](const Codec& c) { return c.id == a.id; });
     if (o == our_offer.codecs.end()) {

@@ -25,6 +25,16 @@ struct Negotiated {
   std::vector<HeaderExtension> header_extensions;
 };
 
+// XEP-0167 §5 lets a static payload type (RFC 3551 §6) omit its name and clock rate, and any
+// payload type omit its clock rate: fill in what the number implies, or for a name the catalog
+// knows at a single clock rate, that rate. answer_offer and apply_answer do this on their input.
+Codec with_implied_fields(Codec c, MediaType media);
+
+// XEP-0293 §3: <rtcp-fb/> written directly in the <description/> (SDP "a=rtcp-fb:*") applies to
+// every payload type; this adds it to each codec that does not already list it.
+std::vector<Codec> with_shared_feedback(std::vector<Codec> codecs,
+                                        const std::vector<RtcpFb>& shared);
+
 // What jcall offers for a media type: payload types assigned, rtcp-fb and header extensions.
 Negotiated make_offer(MediaType media, const Preferences& prefs);
 

@@ -422,6 +422,44 @@ TEST(AnswerOffer, OpusOfferedMonoDoesNotMatch) {
   EXPECT_FALSE(a);
 }
 
+TEST(AnswerOffer, StaticPayloadTypesMayOmitNameAndClockRate) {
+  Codec pcmu;
+  pcmu.id = 0;  // <payload-type id='0'/>
+  Codec opus_without_rate = pt(111, "opus", 0, 2);
+  const auto a = answer_offer(kAudio, {pcmu, opus_without_rate, pt(101, "telephone-event", 0)}, {},
+                              Preferences{});
+  ASSERT_TRUE(a) << a.error().describe();
+  // telephone-event exists at two clock rates: without one it is not accepted.
+  EXPECT_EQ(summary(a->codecs), (std::vector<std::string>{"111:opus/48000/2", "0:PCMU/8000"}));
+}
+
+TEST(WithImpliedFields, Rfc3551StaticTypesAndSingleRateNames) {
+  Codec c;
+  c.id = 8;
+  EXPECT_EQ(summary({with_implied_fields(c, kAudio)}), (std::vector<std::string>{"8:PCMA/8000"}));
+  c.id = 34;
+  EXPECT_EQ(summary({with_implied_fields(c, kVideo)}), (std::vector<std::string>{"34:H263/90000"}));
+  EXPECT_EQ(with_implied_fields(c, kAudio).name, "");  // 34 is no audio type
+  c = pt(9, "PCMU", 0);  // the name wins over the number: PCMU's rate, not G722's name
+  EXPECT_EQ(summary({with_implied_fields(c, kAudio)}), (std::vector<std::string>{"9:PCMU/8000"}));
+  EXPECT_EQ(with_implied_fields(pt(100, "vp8", 0), kVideo).clock_rate, 90000u);
+  EXPECT_EQ(with_implied_fields(pt(100, "speex", 0), kAudio).clock_rate, 0u);
+  EXPECT_EQ(with_implied_fields(pt(100, "opus", 24000, 2), kAudio).clock_rate, 24000u);
+}
+
+TEST(WithSharedFeedback, AddsDescriptionLevelFeedbackToEveryCodecOnce) {
+  const auto codecs =
+      with_shared_feedback({pt(96, "VP8", 90000, std::nullopt, {}, {{"nack", ""}}), rtx(97, 96)},
+                           {{"nack", ""}, {"ccm", "fir"}});
+  EXPECT_EQ(codecs[0].rtcp_fb, (std::vector<RtcpFb>{{"nack", ""}, {"ccm", "fir"}}));
+  EXPECT_EQ(codecs[1].rtcp_fb, (std::vector<RtcpFb>{{"nack", ""}, {"ccm", "fir"}}));
+  // In an answer, rtx keeps none of it (jcall sends no feedback about retransmissions).
+  const auto a = answer_offer(kVideo, codecs, {}, Preferences{});
+  ASSERT_TRUE(a) << a.error().describe();
+  EXPECT_EQ(a->codecs.at(0).rtcp_fb, (std::vector<RtcpFb>{{"nack", ""}, {"ccm", "fir"}}));
+  EXPECT_TRUE(a->codecs.at(1).rtcp_fb.empty());
+}
+
 // ---- apply_answer ----------------------------------------------------------------------------
 
 TEST(ApplyAnswer, SubsetInTheAnswerersOrder) {
@@ -478,6 +516,15 @@ TEST(ApplyAnswer, RtxWithoutItsPrimaryIsDropped) {
   const auto n = apply_answer(kVideo, offer, {offer.codecs[0], rtx(100, 97)}, {});
   ASSERT_TRUE(n) << n.error().describe();
   EXPECT_EQ(summary(n->codecs), (std::vector<std::string>{"96:VP8/90000"}));
+}
+
+TEST(ApplyAnswer, NamelessStaticPayloadType) {
+  const Negotiated offer = make_offer(kAudio, Preferences{});
+  Codec pcma;
+  pcma.id = 8;
+  const auto n = apply_answer(kAudio, offer, {pcma}, {});
+  ASSERT_TRUE(n) << n.error().describe();
+  EXPECT_EQ(summary(n->codecs), (std::vector<std::string>{"8:PCMA/8000"}));
 }
 
 TEST(ApplyAnswer, NoPrimaryIsAnError) {
