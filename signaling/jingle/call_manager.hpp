@@ -13,6 +13,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -20,6 +21,7 @@
 
 #include "base/result.hpp"
 #include "codecs/offer_answer.hpp"
+#include "signaling/jingle/detail/call.hpp"
 #include "signaling/jingle/jmi.hpp"
 #include "signaling/jingle/session.hpp"
 #include "signaling/xml/element.hpp"
@@ -76,6 +78,10 @@ struct StateChanged {
 struct NeedTransports {
   std::string sid;
   std::vector<codecs::MediaType> media;
+  // The content name to use in local_candidate() & co. for each transport, same order. Before
+  // the Jingle session exists this is the media alias ("audio", "video"); CallManager maps an
+  // alias to the session's content of that media, so the app may keep using it afterwards.
+  std::vector<std::string> contents;
 };
 // A session output that concerns media (ConfigureMedia, RemoveMedia, RemoteCandidates,
 // IceRestart, PeerInfo, ContentOffered), tagged with the call.
@@ -95,7 +101,8 @@ class CallManager {
   explicit CallManager(CallManagerConfig config);
 
   // Returns true when the stanza was about calls (and has been handled), false otherwise.
-  // carbon: the message is a XEP-0280 copy (sent: our own message from another resource).
+  // carbon: the message is a XEP-0280 copy (sent: our own message from another resource);
+  // stanza is then the forwarded inner message, already checked to come from our bare JID.
   enum class Carbon { kNone, kReceived, kSent };
   bool handle_stanza(const xml::Element& stanza, TimePoint now, Carbon carbon = Carbon::kNone);
 
@@ -130,9 +137,68 @@ class CallManager {
   std::vector<std::string> active_calls() const;
 
  private:
+  using Call = detail::Call;
+
+  bool handle_iq(const xml::Element& iq, TimePoint now);
+  void handle_jingle_set(const xml::Element& iq, TimePoint now);
+  void handle_session_initiate(const xml::Element& iq,
+                               const xmpp::Jid& from,
+                               const std::string& sid,
+                               TimePoint now);
+  bool handle_message(const xml::Element& message, TimePoint now, Carbon carbon);
+  void handle_propose(const JmiMessage& m, const xmpp::Jid& from, TimePoint now, Carbon carbon);
+  void handle_jmi_from_peer(Call& call,
+                            const JmiMessage& m,
+                            const xmpp::Jid& from,
+                            bool tie_break,
+                            TimePoint now);
+  void handle_jmi_from_own_device(Call& call, const JmiMessage& m, TimePoint now);
+
+  Call& add_call(Call call);
+  Call* find_call(std::string_view sid);
+  Call* find_rival(const xmpp::Jid& peer, bool jmi);
+  bool busy() const;
+  bool won_tie_break_recently(const xmpp::Jid& peer, TimePoint now) const;
+  void accept_proposal(Call& call, TimePoint now);
+
+  void send(xml::Element stanza);
+  void send_jmi(const Call& call,
+                JmiMessage::Kind kind,
+                const xmpp::Jid& to,
+                std::optional<Reason> reason,
+                bool tie_break = false);
+  void emit_state(Call& call,
+                  CallState state,
+                  std::optional<Reason> reason = std::nullopt,
+                  bool by_peer = false,
+                  std::string why = {});
+  void end_call(Call& call,
+                std::optional<Reason> reason,
+                bool by_peer,
+                std::string why,
+                TimePoint now);
+  void request_transports(Call& call,
+                          detail::TransportRequest::Purpose purpose,
+                          std::vector<codecs::MediaType> media,
+                          std::vector<std::string> names,
+                          std::string offered_name = {});
+  void start_outgoing_session(Call& call, TimePoint now);
+  void accept_incoming_session(Call& call, TimePoint now);
+  void replay_pending_media(Call& call, TimePoint now);
+  void media_event(std::string_view sid, detail::PendingMediaEvent event, TimePoint now);
+  std::string resolve_content(const Call& call, std::string_view name) const;
+  void drain(Call& call, TimePoint now);
+  void on_session_ended(Call& call, const out::StateChanged& s, TimePoint now);
+  void update_active(Call& call);
+  SessionConfig session_config(const Call& call) const;
+
   CallManagerConfig config_;
   bool reject_when_busy_ = true;
   std::deque<CallOutput> outputs_;
+  std::map<std::string, Call, std::less<>> calls_;
+  // Peers (bare JIDs) that won a tie-break against us, until when: their call is accepted
+  // automatically when it arrives after our own call was already refused (XEP-0353 §4.1).
+  std::map<std::string, TimePoint> tie_break_lost_to_;
 };
 
 }  // namespace jcall::signaling::jingle
