@@ -195,6 +195,30 @@ CallManager::Call* CallManager::find_rival(const xmpp::Jid& peer, bool jmi) {
   return nullptr;
 }
 
+// A call with this peer (any of its devices) that got past the proposal and still runs.
+CallManager::Call* CallManager::find_live_call_with(const xmpp::Jid& peer) {
+  for (auto& [sid, call] : calls_) {
+    if (call.silent || !call.announced || call.peer.bare() != peer.bare())
+      continue;
+    if (call.phase == detail::CallPhase::kProceeded ||
+        (call.phase == detail::CallPhase::kSession && call.session &&
+         call.session->state() != State::kEnded))
+      return &call;
+  }
+  return nullptr;
+}
+
+// The proposal is accepted without ringing (a won tie-break, a migrated call).
+void CallManager::accept_proposal(Call& call, std::string why, TimePoint now) {
+  call.user_accepted = true;
+  call.phase = detail::CallPhase::kProceeded;
+  call.deadline = now + config_.iq_timeout;
+  send_jmi(call, JmiMessage::Kind::kProceed, call.peer, std::nullopt);
+  emit_state(call, CallState::kConnecting, std::nullopt, false, std::move(why));
+  request_transports(call, detail::TransportRequest::Purpose::kCall, call.media,
+                     aliases(call.media));
+}
+
 bool CallManager::busy() const {
   return std::any_of(calls_.begin(), calls_.end(), [](const auto& entry) {
     return entry.second.phase != detail::CallPhase::kEnded && entry.second.announced;
@@ -215,7 +239,8 @@ void CallManager::send_jmi(const Call& call,
                            JmiMessage::Kind kind,
                            const xmpp::Jid& to,
                            std::optional<Reason> reason,
-                           bool tie_break) {
+                           bool tie_break,
+                           std::string migrated_to) {
   if (call.silent)
     return;
   JmiMessage m;
@@ -224,7 +249,8 @@ void CallManager::send_jmi(const Call& call,
   m.reason = std::move(reason);
   if (kind == JmiMessage::Kind::kPropose)
     m.media = aliases(call.media);
-  m.tie_break = tie_break;  // XEP-0353 §4.1
+  m.tie_break = tie_break;                 // XEP-0353 §4.1
+  m.migrated_to = std::move(migrated_to);  // XEP-0353 §4.2
 
   const std::string id = config_.make_id();
   xml::Element message("message", std::string(xmpp::ns::kClient));
@@ -677,14 +703,30 @@ void CallManager::handle_propose(const JmiMessage& m,
   }
 
   if (auto_accept) {
-    Call& call = add_call(std::move(c));
-    call.user_accepted = true;
-    call.phase = detail::CallPhase::kProceeded;
-    call.deadline = now + config_.iq_timeout;
-    send_jmi(call, JmiMessage::Kind::kProceed, call.peer, std::nullopt);
-    emit_state(call, CallState::kConnecting, std::nullopt, false, "tie-break");
-    request_transports(call, detail::TransportRequest::Purpose::kCall, call.media,
-                       aliases(call.media));
+    accept_proposal(add_call(std::move(c)), "tie-break", now);
+    return;
+  }
+
+  // XEP-0353 §4.2: a new proposal from a peer we are still in a call with continues that call
+  // (the peer switched devices, or lost the old one): finish the old call as migrated.
+  if (Call* old = carbon == Carbon::kNone ? find_live_call_with(from) : nullptr) {
+    const std::string old_sid = old->sid;
+    if (old->jmi) {
+      old->finish_sent = true;
+      send_jmi(*old, JmiMessage::Kind::kFinish, old->peer.bare(),
+               make_reason(Condition::kExpired, std::string("Session migrated")), false, m.id);
+    }
+    Reason r = make_reason(Condition::kAlternativeSession, std::string("Session migrated"));
+    r.alternative_sid = m.id;
+    if (old->session && old->session->state() != State::kEnded) {
+      old->session->terminate(Condition::kExpired, std::string("Session migrated"), now);
+      // The session's end is reported here, with the migration as the reason.
+      end_call(*old, r, false, "migrated", now);
+      drain(*old, now);
+    } else {
+      end_call(*old, r, false, "migrated", now);
+    }
+    accept_proposal(add_call(std::move(c)), "migrated from " + old_sid, now);
     return;
   }
 
@@ -731,6 +773,8 @@ void CallManager::handle_jmi_from_peer(Call& call,
         call.phase = Phase::kProceeded;
         call.deadline.reset();
         emit_state(call, CallState::kConnecting);
+        if (!call.session)
+          call.deadline = now + config_.iq_timeout;  // media must be ready by then
         start_outgoing_session(call, now);
         return;
       }
@@ -890,7 +934,10 @@ Result<void> CallManager::accept(std::string_view sid, TimePoint now) {
                        aliases(call->media));
     return {};
   }
-  // A direct call: the session exists.
+  // The session exists: a direct call, or a JMI caller that did not wait for <proceed/>
+  // (then the proceed still goes out, so that our other devices stop ringing).
+  if (call->jmi)
+    send_jmi(*call, JmiMessage::Kind::kProceed, call->peer, std::nullopt);
   emit_state(*call, CallState::kConnecting);
   if (call->transports.empty() && call->transport_requests.empty()) {
     std::vector<std::string> names;
@@ -916,6 +963,8 @@ Result<void> CallManager::reject(std::string_view sid, TimePoint now) {
     end_call(*call, decline, false, "declined", now);
     return {};
   }
+  if (call->jmi)
+    send_jmi(*call, JmiMessage::Kind::kReject, call->peer, decline);
   call->session->terminate(Condition::kDecline, std::nullopt, now);
   drain(*call, now);
   return {};
@@ -944,9 +993,11 @@ Result<void> CallManager::hangup(std::string_view sid, TimePoint now) {
       end_call(*call, cancel, false, "cancelled", now);
       return {};
     case detail::CallPhase::kSession: {
+      if (!call->outgoing && !call->user_accepted)
+        return reject(sid, now);
       Condition condition = Condition::kSuccess;
       if (call->session->state() == State::kPending)
-        condition = call->outgoing ? Condition::kCancel : Condition::kDecline;
+        condition = call->outgoing ? Condition::kCancel : Condition::kSuccess;
       call->session->terminate(condition, std::nullopt, now);
       drain(*call, now);
       return {};
@@ -1099,7 +1150,8 @@ void CallManager::on_timer(TimePoint now) {
         // Nobody answered in time: disavow the propose (XEP-0353 §3.3).
         if (call.jmi)
           send_jmi(call, JmiMessage::Kind::kRetract, call.peer, timeout);
-        end_call(call, timeout, false, "no answer", now);
+        end_call(call, timeout, false,
+                 call.phase == Phase::kProceeded ? "media not ready" : "no answer", now);
       } else if (call.phase == Phase::kRinging) {
         end_call(call, timeout, false, "missed", now);  // the caller retracts on its side
       } else if (call.phase == Phase::kProceeded) {

@@ -159,14 +159,16 @@ class CallManager {
   Call* find_rival(const xmpp::Jid& peer, bool jmi);
   bool busy() const;
   bool won_tie_break_recently(const xmpp::Jid& peer, TimePoint now) const;
-  void accept_proposal(Call& call, TimePoint now);
+  Call* find_live_call_with(const xmpp::Jid& peer);
+  void accept_proposal(Call& call, std::string why, TimePoint now);
 
   void send(xml::Element stanza);
   void send_jmi(const Call& call,
                 JmiMessage::Kind kind,
                 const xmpp::Jid& to,
                 std::optional<Reason> reason,
-                bool tie_break = false);
+                bool tie_break = false,
+                std::string migrated_to = {});
   void emit_state(Call& call,
                   CallState state,
                   std::optional<Reason> reason = std::nullopt,

@@ -794,6 +794,139 @@ TEST_F(CallManagerTest, HoldMuteAndVideoUpgradeGoThroughTheSession) {
   const xml::Element* description = content->child("description", ns::kRtp);
   ASSERT_NE(description, nullptr);
   EXPECT_EQ(description->attr_or("media", ""), "video");
+
+  // The phone is offered the video content; it takes it with set_video(true).
+  std::string offered;
+  for (const auto& e : phone().events)
+    if (auto* m = std::get_if<call_out::Media>(&e))
+      if (auto* o = std::get_if<out::ContentOffered>(&m->output))
+        offered = o->name;
+  ASSERT_FALSE(offered.empty());
+  EXPECT_EQ(offered, content->attr_or("name", ""));
+  ASSERT_TRUE(phone().manager->set_video(sid, true, server_.now()));
+  server_.pump();
+  auto content_accepts = jingle_sent(server_, "bob@example.com/phone", "content-accept");
+  ASSERT_EQ(content_accepts.size(), 1u);
+  EXPECT_EQ(content_accepts[0]
+                ->stanza.child("jingle", ns::kJingle)
+                ->child("content", ns::kJingle)
+                ->attr_or("name", ""),
+            offered);
+
+  // And video off again: content-remove of that content.
+  ASSERT_TRUE(alice().manager->set_video(sid, false, server_.now()));
+  server_.pump();
+  auto removes = jingle_sent(server_, "alice@example.com/desk", "content-remove");
+  ASSERT_EQ(removes.size(), 1u);
+  EXPECT_EQ(removes[0]
+                ->stanza.child("jingle", ns::kJingle)
+                ->child("content", ns::kJingle)
+                ->attr_or("name", ""),
+            offered);
+  EXPECT_FALSE(alice().manager->set_video(sid, false, server_.now()));
+  EXPECT_EQ(last_state(alice(), sid)->state, CallState::kActive);
+}
+
+TEST_F(CallManagerTest, ANewProposeFromThePeerOfALiveCallMigratesIt) {
+  // XEP-0353 §4.2: bob moves the call from his phone to his laptop.
+  const std::string old_sid = call_bob();
+  ASSERT_TRUE(phone().manager->accept(old_sid, server_.now()));
+  server_.pump();
+  ASSERT_EQ(last_state(alice(), old_sid)->state, CallState::kActive);
+
+  auto new_sid = laptop().manager->call(jid("alice@example.com"), {}, server_.now());
+  ASSERT_TRUE(new_sid);
+  server_.pump();
+  auto finishes = jmi_sent(server_, "alice@example.com/desk", "finish", old_sid);
+  ASSERT_EQ(finishes.size(), 1u);
+  EXPECT_EQ(to_of(finishes[0]), "bob@example.com");
+  EXPECT_NE(reason_of(finishes[0], "finish")->child("expired", ns::kJingle), nullptr);
+  const xml::Element* migrated = finishes[0]
+                                     ->stanza.child("finish", ns::kJingleMessage)
+                                     ->child("migrated", ns::kJingleMessage);
+  ASSERT_NE(migrated, nullptr);
+  EXPECT_EQ(migrated->attr_or("to", ""), *new_sid);
+  EXPECT_EQ(jmi_sent(server_, "alice@example.com/desk", "proceed", *new_sid).size(), 1u);
+  EXPECT_TRUE(jmi_sent(server_, "alice@example.com/desk", "reject", *new_sid).empty());
+  EXPECT_TRUE(incoming(alice()).empty());  // no second ring
+
+  const auto* old_end = last_state(alice(), old_sid);
+  EXPECT_EQ(old_end->state, CallState::kEnded);
+  EXPECT_EQ(old_end->detail, "migrated");
+  EXPECT_EQ(old_end->reason->alternative_sid, *new_sid);
+  EXPECT_EQ(last_state(phone(), old_sid)->state, CallState::kEnded);
+  EXPECT_EQ(alice().manager->active_calls(), std::vector<std::string>{*new_sid});
+  EXPECT_EQ(last_state(alice(), *new_sid)->state, CallState::kActive);
+  EXPECT_EQ(last_state(laptop(), *new_sid)->state, CallState::kActive);
+}
+
+TEST_F(CallManagerTest, SessionInitiateForAProposalFromAnotherDeviceIsRefused) {
+  server_.add("bob@example.com/tablet", "t-sid-");
+  auto sid = phone().manager->call(jid("alice@example.com"), {}, server_.now());
+  ASSERT_TRUE(sid);
+  server_.pump();
+  ASSERT_TRUE(alice().manager->accept(*sid, server_.now()));
+  server_.collect();
+  // Before the phone's session-initiate, another device of bob's sends one with that sid.
+  server_.inject("bob@example.com/tablet",
+                 "<iq xmlns='jabber:client' type='set' id='evil1' to='alice@example.com/desk'>"
+                 "<jingle xmlns='urn:xmpp:jingle:1' action='session-initiate' sid='" +
+                     *sid +
+                     "'><content creator='initiator' name='0'>"
+                     "<description xmlns='urn:xmpp:jingle:apps:rtp:1' media='audio'>"
+                     "<payload-type id='0' name='PCMU' clockrate='8000'/></description>"
+                     "<transport xmlns='urn:xmpp:jingle:transports:ice-udp:1' ufrag='x' "
+                     "pwd='yyyyyyyyyyyyyyyyyyyyyy'/></content></jingle></iq>");
+  const Delivered* reply = nullptr;
+  for (const auto& d : server_.log())
+    if (d.stanza.attr_or("id", "") == "evil1" && d.from == "alice@example.com/desk")
+      reply = &d;
+  ASSERT_NE(reply, nullptr);
+  EXPECT_EQ(reply->stanza.attr_or("type", ""), "error");
+  // The real one from the phone is accepted.
+  EXPECT_EQ(last_state(alice(), *sid)->state, CallState::kActive);
+  EXPECT_EQ(to_of(jingle_sent(server_, "alice@example.com/desk", "session-accept").at(0)),
+            "bob@example.com/phone");
+}
+
+TEST_F(CallManagerTest, TieBreakRejectArrivingBeforeTheWinningPropose) {
+  // Alice's propose lost a tie-break at bob's (bob's own sid "0-sid" is lower), and bob's
+  // reject overtakes bob's propose: alice still ends with one call, bob's, without ringing.
+  const std::string sid = call_bob();
+  server_.inject("bob@example.com/phone",
+                 "<message xmlns='jabber:client' to='alice@example.com' type='chat'>"
+                 "<reject xmlns='urn:xmpp:jingle-message:0' id='" +
+                     sid +
+                     "'><reason xmlns='urn:xmpp:jingle:1'><expired/><text>Tie-Break</text>"
+                     "</reason><tie-break/></reject></message>");
+  EXPECT_EQ(last_state(alice(), sid)->state, CallState::kEnded);
+  EXPECT_EQ(last_state(alice(), sid)->detail, "tie-break");
+  server_.inject("bob@example.com/phone",
+                 "<message xmlns='jabber:client' to='alice@example.com' type='chat'>"
+                 "<propose xmlns='urn:xmpp:jingle-message:0' id='0-sid'>"
+                 "<description xmlns='urn:xmpp:jingle:apps:rtp:1' media='audio'/></propose>"
+                 "</message>");
+  EXPECT_TRUE(incoming(alice()).empty());
+  auto proceeds = jmi_sent(server_, "alice@example.com/desk", "proceed", "0-sid");
+  ASSERT_EQ(proceeds.size(), 1u);
+  EXPECT_EQ(to_of(proceeds[0]), "bob@example.com");
+  EXPECT_EQ(last_state(alice(), "0-sid")->state, CallState::kConnecting);
+  EXPECT_EQ(last_state(alice(), "0-sid")->detail, "tie-break");
+  // Bob never sends the session-initiate: alice gives up and finishes.
+  server_.advance(std::chrono::seconds(30));
+  EXPECT_EQ(last_state(alice(), "0-sid")->state, CallState::kEnded);
+  EXPECT_EQ(last_state(alice(), "0-sid")->detail, "no session-initiate");
+  EXPECT_EQ(jmi_sent(server_, "alice@example.com/desk", "finish", "0-sid").size(), 1u);
+  // Later, the same peer's calls ring again as usual.
+  server_.advance(std::chrono::seconds(30));
+  server_.inject("bob@example.com/phone",
+                 "<message xmlns='jabber:client' to='alice@example.com' type='chat'>"
+                 "<propose xmlns='urn:xmpp:jingle-message:0' id='1-sid'>"
+                 "<description xmlns='urn:xmpp:jingle:apps:rtp:1' media='audio'/></propose>"
+                 "</message>");
+  ASSERT_EQ(incoming(alice()).size(), 1u);
+  EXPECT_EQ(incoming(alice())[0].sid, "1-sid");
+  EXPECT_EQ(jmi_sent(server_, "alice@example.com/desk", "ringing", "1-sid").size(), 1u);
 }
 
 }  // namespace
