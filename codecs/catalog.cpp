@@ -63,7 +63,8 @@ std::vector<CatalogEntry> build_catalog() {
        make_codec(0, "opus", 48000, 2, {{"minptime", "10"}, {"useinbandfec", "1"}, {"usedtx", "1"}},
                   audio_feedback()),
        false,
-       {{el("opusenc", {{"inband-fec", "true"},
+       {"",
+        {el("opusenc", {{"inband-fec", "true"},
                         {"dtx", "true"},
                         {"audio-type", "voice"},
                         {"frame-size", "20"}})},
@@ -77,24 +78,27 @@ std::vector<CatalogEntry> build_catalog() {
        kPrimary,
        make_codec(9, "G722", 8000, std::nullopt, {}, audio_feedback()),
        true,
-       {{el("avenc_g722")}, "", {el("rtpg722pay")}, {el("rtpg722depay")}, {el("avdec_g722")}}});
-  c.push_back({kAudio,
-               kPrimary,
-               make_codec(0, "PCMU", 8000, std::nullopt, {}, audio_feedback()),
-               true,
-               {{el("mulawenc")}, "", {el("rtppcmupay")}, {el("rtppcmudepay")}, {el("mulawdec")}}});
-  c.push_back({kAudio,
-               kPrimary,
-               make_codec(8, "PCMA", 8000, std::nullopt, {}, audio_feedback()),
-               true,
-               {{el("alawenc")}, "", {el("rtppcmapay")}, {el("rtppcmadepay")}, {el("alawdec")}}});
+       {"", {el("avenc_g722")}, "", {el("rtpg722pay")}, {el("rtpg722depay")}, {el("avdec_g722")}}});
+  c.push_back(
+      {kAudio,
+       kPrimary,
+       make_codec(0, "PCMU", 8000, std::nullopt, {}, audio_feedback()),
+       true,
+       {"", {el("mulawenc")}, "", {el("rtppcmupay")}, {el("rtppcmudepay")}, {el("mulawdec")}}});
+  c.push_back(
+      {kAudio,
+       kPrimary,
+       make_codec(8, "PCMA", 8000, std::nullopt, {}, audio_feedback()),
+       true,
+       {"", {el("alawenc")}, "", {el("rtppcmapay")}, {el("rtppcmadepay")}, {el("alawdec")}}});
 
   // Video primaries.
   c.push_back({kVideo,
                kPrimary,
                make_codec(0, "VP8", 90000, std::nullopt, {}, video_feedback()),
                false,
-               {{el("vp8enc", {{"deadline", "1"},
+               {"",
+                {el("vp8enc", {{"deadline", "1"},
                                {"error-resilient", "default"},
                                {"lag-in-frames", "0"},
                                {"end-usage", "cbr"},
@@ -104,21 +108,28 @@ std::vector<CatalogEntry> build_catalog() {
                 {el("rtpvp8pay", {{"picture-id-mode", "15-bit"}})},
                 {el("rtpvp8depay")},
                 {el("vp8dec"), el("avdec_vp8")}}});
-  c.push_back({kVideo,
-               kPrimary,
-               make_codec(0, "VP9", 90000, std::nullopt, {{"profile-id", "0"}}, video_feedback()),
-               false,
-               {{el("vp9enc", {{"deadline", "1"},
-                               {"error-resilient", "default"},
-                               {"lag-in-frames", "0"},
-                               {"end-usage", "cbr"},
-                               {"cpu-used", "6"},
-                               {"row-mt", "true"},
-                               {"keyframe-max-dist", "3000"}})},
-                "",
-                {el("rtpvp9pay", {{"picture-id-mode", "15-bit"}})},
-                {el("rtpvp9depay")},
-                {el("vp9dec"), el("avdec_vp9")}}});
+  // VP9 profile 0 (8-bit 4:2:0) and profile 2 (10-bit 4:2:0): libvpx in Debian 12 encodes and
+  // decodes both; profile 2 needs 10-bit input to vp9enc.
+  for (const auto& [profile, raw_caps] :
+       {std::pair{"0", ""}, std::pair{"2", "video/x-raw,format=I420_10LE"}}) {
+    c.push_back(
+        {kVideo,
+         kPrimary,
+         make_codec(0, "VP9", 90000, std::nullopt, {{"profile-id", profile}}, video_feedback()),
+         false,
+         {raw_caps,
+          {el("vp9enc", {{"deadline", "1"},
+                         {"error-resilient", "default"},
+                         {"lag-in-frames", "0"},
+                         {"end-usage", "cbr"},
+                         {"cpu-used", "6"},
+                         {"row-mt", "true"},
+                         {"keyframe-max-dist", "3000"}})},
+          std::string("video/x-vp9,profile=(string)") + profile,
+          {el("rtpvp9pay", {{"picture-id-mode", "15-bit"}})},
+          {el("rtpvp9depay")},
+          {el("vp9dec"), el("avdec_vp9")}}});
+  }
   // H.264 Constrained Baseline, non-interleaved mode only: rtph264pay cannot keep every NAL
   // unit under the MTU, which single NAL unit mode (packetization-mode=0) would need.
   c.push_back({kVideo,
@@ -129,7 +140,8 @@ std::vector<CatalogEntry> build_catalog() {
                            {"level-asymmetry-allowed", "1"}},
                           video_feedback()),
                false,
-               {{el("x264enc", {{"tune", "zerolatency"},
+               {"",
+                {el("x264enc", {{"tune", "zerolatency"},
                                 {"speed-preset", "ultrafast"},
                                 {"key-int-max", "3000"},
                                 {"bframes", "0"}}),
@@ -147,13 +159,13 @@ std::vector<CatalogEntry> build_catalog() {
                kRetransmission,
                make_codec(0, "rtx", 90000, std::nullopt, {}, {}),
                false,
-               {{}, "", {el("rtprtxsend")}, {el("rtprtxreceive")}, {}}});
+               {"", {}, "", {el("rtprtxsend")}, {el("rtprtxreceive")}, {}}});
   for (const std::uint32_t rate : {48000u, 8000u}) {
     c.push_back({kAudio,
                  kTelephoneEvent,
                  make_codec(0, "telephone-event", rate, std::nullopt, {}, {}),
                  false,
-                 {{}, "", {el("rtpdtmfsrc")}, {el("rtpdtmfdepay")}, {}}});
+                 {"", {}, "", {el("rtpdtmfsrc")}, {el("rtpdtmfdepay")}, {}}});
   }
   c.push_back({kAudio, kComfortNoise, make_codec(13, "CN", 8000, std::nullopt, {}, {}), true, {}});
   return c;

@@ -35,6 +35,7 @@ struct Element {
 // needs no element (rtx has no encoder; CN has no element at all: GStreamer 1.22 has none, and
 // received CN packets are dropped before the depayloader).
 struct ElementChain {
+  std::string raw_caps;  // caps before the encoder, empty when any ("video/x-raw,format=...")
   std::vector<Element> encoders;
   std::string encoder_caps;  // caps after the encoder, empty when none ("video/x-h264,...")
   std::vector<Element> payloaders;

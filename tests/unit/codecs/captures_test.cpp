@@ -129,17 +129,19 @@ TEST_P(CaptureVideoAnswer, VideoIsVp8ByDefaultWithItsRtx) {
   const auto a = answer_offer(MediaType::kVideo, video->payload_types, video->header_extensions,
                               Preferences{});
   ASSERT_TRUE(a) << a.error().describe();
-  // VP8 96, VP9 profile 0 98, H.264 Constrained Baseline packetization-mode 1 is 108 (102 is
-  // Baseline, 104/114 mode 0, 116/39 Main); each with the rtx the offer pairs with it.
-  EXPECT_EQ(summary(a->codecs),
-            (std::vector<std::string>{"96:VP8/90000", "98:VP9/90000", "108:H264/90000",
-                                      "97:rtx/90000 apt=96", "99:rtx/90000 apt=98",
-                                      "109:rtx/90000 apt=108"}));
+  // VP8 96, VP9 profile 0 98 and profile 2 100, H.264 Constrained Baseline packetization-mode 1
+  // is 108 (102 is Baseline, 104/114 mode 0, 116/39 Main); each with the rtx the offer pairs
+  // with it.
+  EXPECT_EQ(summary(a->codecs), (std::vector<std::string>{
+                                    "96:VP8/90000", "98:VP9/90000", "100:VP9/90000",
+                                    "108:H264/90000", "97:rtx/90000 apt=96", "99:rtx/90000 apt=98",
+                                    "101:rtx/90000 apt=100", "109:rtx/90000 apt=108"}));
   EXPECT_EQ(a->codecs[0].rtcp_fb, kVideoFeedbackAsOffered);
-  EXPECT_EQ(a->codecs[2].rtcp_fb, kVideoFeedbackAsOffered);
-  EXPECT_EQ(a->codecs[2].parameter("profile-level-id"), "42e01f");
-  EXPECT_EQ(a->codecs[2].parameter("packetization-mode"), "1");
-  for (const std::uint8_t declined : {118, 119, 120, 45, 46, 100, 101}) {  // red ulpfec AV1 VP9p2
+  EXPECT_EQ(a->codecs[3].rtcp_fb, kVideoFeedbackAsOffered);
+  EXPECT_EQ(a->codecs[3].parameter("profile-level-id"), "42e01f");
+  EXPECT_EQ(a->codecs[3].parameter("packetization-mode"), "1");
+  EXPECT_EQ(a->codecs[2].parameter("profile-id"), "2");
+  for (const std::uint8_t declined : {118, 119, 120, 45, 46}) {  // red, ulpfec, AV1
     EXPECT_EQ(find_pt(a->codecs, declined), nullptr) << int(declined);
   }
   std::vector<int> ids;

@@ -34,7 +34,8 @@ TEST(Catalog, ClaimsTheCodecsOfTheIssue) {
   EXPECT_EQ(audio,
             (std::vector<std::string>{"opus/48000/2", "G722/8000", "PCMU/8000", "PCMA/8000",
                                       "telephone-event/48000", "telephone-event/8000", "CN/8000"}));
-  EXPECT_EQ(video, (std::vector<std::string>{"VP8/90000", "VP9/90000", "H264/90000", "rtx/90000"}));
+  EXPECT_EQ(video, (std::vector<std::string>{"VP8/90000", "VP9/90000", "VP9/90000", "H264/90000",
+                                             "rtx/90000"}));
 }
 
 TEST(Catalog, StaticPayloadTypesFollowRfc3551) {
@@ -71,6 +72,7 @@ TEST(Catalog, FindEntryByMatch) {
   EXPECT_EQ(find_entry(kVideo, h264), nullptr);
   EXPECT_EQ(find_entry(kAudio, e->codec), nullptr);
   EXPECT_EQ(find_entries(kVideo, "vp8").size(), 1u);
+  EXPECT_EQ(find_entries(kVideo, "VP9").size(), 2u);  // profile-id 0 and 2
   EXPECT_EQ(find_entries(kAudio, "telephone-event").size(), 2u);
   EXPECT_TRUE(find_entries(kAudio, "VP8").empty());
 }
@@ -115,8 +117,8 @@ TEST(ElementChains, AvailableCatalogDropsIncompleteChains) {
   for (const CatalogEntry& e : available) {
     names.push_back(e.codec.name);
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"opus", "PCMU", "PCMA", "VP8", "VP9", "H264", "rtx",
-                                             "telephone-event", "telephone-event", "CN"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"opus", "PCMU", "PCMA", "VP8", "VP9", "VP9", "H264",
+                                             "rtx", "telephone-event", "telephone-event", "CN"}));
   EXPECT_TRUE(chain_complete(find_entries(kAudio, "CN").at(0)->chain, only({})));
   EXPECT_FALSE(chain_complete(find_entries(kVideo, "rtx").at(0)->chain, only({"rtprtxsend"})));
   EXPECT_TRUE(chain_complete(find_entries(kVideo, "rtx").at(0)->chain,

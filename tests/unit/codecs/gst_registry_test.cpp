@@ -116,13 +116,15 @@ TEST_F(GstRegistry, OpusTuningIsValidForOpusenc) {
 
 TEST_F(GstRegistry, EncoderCapsParse) {
   for (const CatalogEntry& e : catalog()) {
-    if (e.chain.encoder_caps.empty()) {
-      continue;
-    }
-    GstCaps* caps = gst_caps_from_string(e.chain.encoder_caps.c_str());
-    EXPECT_NE(caps, nullptr) << e.codec.name << ": " << e.chain.encoder_caps;
-    if (caps != nullptr) {
-      gst_caps_unref(caps);
+    for (const std::string* text : {&e.chain.raw_caps, &e.chain.encoder_caps}) {
+      if (text->empty()) {
+        continue;
+      }
+      GstCaps* caps = gst_caps_from_string(text->c_str());
+      EXPECT_NE(caps, nullptr) << e.codec.name << ": " << *text;
+      if (caps != nullptr) {
+        gst_caps_unref(caps);
+      }
     }
   }
 }
