@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "codecs/catalog.hpp"
+
 namespace jcall::app {
 namespace {
 
@@ -30,17 +32,41 @@ std::string usage() {
   --trace-xml            print every XML byte sent and received on stderr (SASL redacted)
   --max-attempts N       give up after N consecutive failed connection attempts (default 12)
 
+Calls (Jingle RTP with XEP-0353 message initiation; media is a loopback test transport that
+only proves the exchanged candidates reach the other process, until real media arrives):
+  --call JID             call JID (bare: every device rings; full: that device) once online;
+                         exit when the call has ended: status 0 if it connected, else 1
+  --video                with --call: audio and video
+  --answer               accept every incoming call (and video the peer adds)
+  --answer-once          like --answer, and exit when the first call has ended (0 if it connected)
+  --answer-delay MS      let it ring this long before accepting
+  --reject               decline every incoming call
+  --jmi auto|yes|no      propose first (XEP-0353): auto = for bare JIDs, and for full JIDs whose
+                         caps list urn:xmpp:jingle-message:0
+  --ring-timeout S       end an unanswered call after S seconds (default 60)
+  --hangup-after S       hang up once a call has been active for S seconds
+  --audio-codecs LIST    preference order, e.g. opus,PCMU;  --video-codecs LIST  e.g. H264,VP8
+
 Commands on stdin, one JSON object per line:
   {"cmd":"message","to":JID,"body":TEXT}   {"cmd":"chatstate","to":JID,"state":"composing"}
   {"cmd":"subscribe","to":JID}  {"cmd":"approve","to":JID}  {"cmd":"deny","to":JID}
   {"cmd":"cancel","to":JID}  {"cmd":"unsubscribe","to":JID}  {"cmd":"roster-add","jid":JID,"name":N,"groups":[..]}
   {"cmd":"roster-remove","jid":JID}  {"cmd":"presence","show":S,"status":T}
   {"cmd":"external-services"}  {"cmd":"status"}  {"cmd":"quit"}
+  {"cmd":"call","to":JID,"video":false}  {"cmd":"accept"}  {"cmd":"reject"}  {"cmd":"hangup"}
+  {"cmd":"mute","on":true}  {"cmd":"hold","on":true}  {"cmd":"video","on":true}
+      (each takes an optional "sid"; without it, the most recent call that has not ended)
   {"cmd":"iq","xml":"<iq type='get' to=...>...</iq>"}   (the answer is printed)
   {"cmd":"raw","xml":"<message .../>"}                   (any stanza, sent as is)
   {"cmd":"drop-connection"}   (for tests: reset the TCP connection as a network failure would)
 
-Exit status: 0 when the login worked, 1 when it did not, 2 for a usage error.
+Events of calls: "call" (every state change: proposing, ringing, connecting, active, ended with
+reason/by/detail), "call-incoming", "call-signal" (each call stanza sent or received), "call-media"
+(candidates, media configuration, peer info) and at the end of each call "call-summary"
+(connected, setup_ms from propose or session-initiate to transport connected, timeline, termination).
+
+Exit status: 0 when the login worked, 1 when it did not, 2 for a usage error; with --call or
+--answer-once: 0 when the call connected, 1 otherwise.
 )";
 }
 
@@ -117,6 +143,42 @@ Result<Options> parse_options(int argc, char** argv) {
         return usage_error("--exit-after takes a positive number of seconds");
       }
       o.exit_after_s = s;
+    } else if (arg == "--call" && value(v)) {
+      o.call = v;
+    } else if (arg == "--video") {
+      o.video = true;
+    } else if (arg == "--answer") {
+      o.answer = true;
+    } else if (arg == "--answer-once") {
+      o.answer = o.answer_once = true;
+    } else if (arg == "--reject") {
+      o.reject = true;
+    } else if (arg == "--answer-delay" && value(v)) {
+      int n = 0;
+      if (std::from_chars(v.data(), v.data() + v.size(), n).ec != std::errc() || n < 0) {
+        return usage_error("--answer-delay takes milliseconds (0 or more)");
+      }
+      o.answer_delay_ms = n;
+    } else if (arg == "--jmi" && value(v)) {
+      if (v != "auto" && v != "yes" && v != "no") {
+        return usage_error("--jmi takes auto, yes or no");
+      }
+      o.jmi = v;
+    } else if ((arg == "--ring-timeout" || arg == "--hangup-after") && value(v)) {
+      char* end = nullptr;
+      const double s = std::strtod(v.c_str(), &end);
+      if (end == v.c_str() || *end != '\0' || s <= 0) {
+        return usage_error(arg + " takes a positive number of seconds");
+      }
+      (arg == "--ring-timeout" ? o.ring_timeout_s : o.hangup_after_s) = s;
+    } else if ((arg == "--audio-codecs" || arg == "--video-codecs") && value(v)) {
+      const bool audio = arg == "--audio-codecs";
+      auto list = codecs::parse_codec_list(
+          v, audio ? codecs::MediaType::kAudio : codecs::MediaType::kVideo);
+      if (!list) {
+        return usage_error(arg + ": " + list.error().describe());
+      }
+      (audio ? o.audio_codecs : o.video_codecs) = std::move(list).value();
     } else if (arg == "--max-attempts" && value(v)) {
       int n = 0;
       if (std::from_chars(v.data(), v.data() + v.size(), n).ec != std::errc() || n < 1) {
@@ -129,6 +191,9 @@ Result<Options> parse_options(int argc, char** argv) {
   }
   if (!o.headless) {
     return usage_error("the window arrives with a later release; run with --headless (see --help)");
+  }
+  if (o.answer && o.reject) {
+    return usage_error("--answer and --reject exclude each other");
   }
   if (o.jid.empty()) {
     return usage_error("--jid is required");

@@ -27,6 +27,19 @@ struct Options {
   std::string show;
   bool trace_xml = false;
   std::string tls_max_version;  // "1.2" or "1.3"; empty: the newest
+
+  // Calls (XEP-0166 / XEP-0353), through the test transport until media exists.
+  std::string call;  // --call JID: call once online, exit when the call has ended
+  bool video = false;
+  bool answer = false;       // accept incoming calls (and video the peer adds)
+  bool answer_once = false;  // --answer-once: also exit when the first call has ended
+  int answer_delay_ms = 0;
+  bool reject = false;                    // decline incoming calls
+  std::string jmi = "auto";               // auto | yes | no
+  std::optional<double> ring_timeout_s;   // unanswered calls end with <timeout/>
+  std::optional<double> hangup_after_s;   // hang up once a call has been active this long
+  std::vector<std::string> audio_codecs;  // preference order; empty: the default
+  std::vector<std::string> video_codecs;
 };
 
 // Parses argv; --help text on error. Reads the password from the named variable or file.

@@ -87,11 +87,53 @@ DiscoInfo jcall_disco_info() {
   DiscoInfo info;
   info.identities.push_back(Identity{"client", "pc", "", "jcall"});
   info.features = {
-      std::string(ns::kDiscoInfo), std::string(ns::kCaps), std::string(ns::kChatStates),
-      std::string(ns::kReceipts),  std::string(ns::kPing), std::string(ns::kCarbons),
+      std::string(ns::kDiscoInfo),
+      std::string(ns::kCaps),
+      std::string(ns::kChatStates),
+      std::string(ns::kReceipts),
+      std::string(ns::kPing),
+      std::string(ns::kCarbons),
       std::string(ns::kStanzaId),
+      // Calls: XEP-0166, XEP-0167 (audio, video), XEP-0176, XEP-0320, XEP-0338, XEP-0293,
+      // XEP-0294, XEP-0339, XEP-0353 (spelled out here: xmpp/ does not include jingle/).
+      "urn:xmpp:jingle:1",
+      "urn:xmpp:jingle:apps:rtp:1",
+      "urn:xmpp:jingle:apps:rtp:audio",
+      "urn:xmpp:jingle:apps:rtp:video",
+      "urn:xmpp:jingle:transports:ice-udp:1",
+      "urn:xmpp:jingle:apps:dtls:0",
+      "urn:xmpp:jingle:apps:grouping:0",
+      "urn:xmpp:jingle:apps:rtp:rtcp-fb:0",
+      "urn:xmpp:jingle:apps:rtp:rtp-hdrext:0",
+      "urn:xmpp:jingle:apps:rtp:ssma:0",
+      "urn:xmpp:jingle-message:0",
   };
   return info;
+}
+
+DiscoInfo parse_disco_info(const xml::Element& query) {
+  DiscoInfo info;
+  for (const auto& c : query.children) {
+    if (c.is("identity", ns::kDiscoInfo)) {
+      Identity i;
+      i.category = std::string(c.attr_or("category", ""));
+      i.type = std::string(c.attr_or("type", ""));
+      if (const auto* lang = c.find_attr("lang", "http://www.w3.org/XML/1998/namespace")) {
+        i.lang = lang->value;
+      }
+      i.name = std::string(c.attr_or("name", ""));
+      info.identities.push_back(std::move(i));
+    } else if (c.is("feature", ns::kDiscoInfo)) {
+      info.features.emplace_back(c.attr_or("var", ""));
+    } else if (c.is("x", kDataForms) && c.attr_or("type", "") == "result") {
+      info.extensions.push_back(c);
+    }
+  }
+  return info;
+}
+
+bool has_feature(const DiscoInfo& info, std::string_view feature) {
+  return std::find(info.features.begin(), info.features.end(), feature) != info.features.end();
 }
 
 }  // namespace jcall::signaling::xmpp

@@ -1,6 +1,7 @@
 // RFC 6121 §2–§4; XEP-0085, 0184, 0280, 0359, 0334, 0030, 0115, 0199, 0215.
 #include "signaling/xmpp/client.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <ctime>
 #include <random>
@@ -11,6 +12,8 @@ namespace jcall::signaling::xmpp {
 namespace {
 
 constexpr std::size_t kDedupWindow = 4096;
+constexpr std::string_view kJingleNs = "urn:xmpp:jingle:1";                 // XEP-0166
+constexpr std::string_view kJingleMessageNs = "urn:xmpp:jingle-message:0";  // XEP-0353
 const std::string kChatStateNames[] = {"active", "composing", "paused", "inactive", "gone"};
 
 Error parse_error(std::string what) {
@@ -388,6 +391,37 @@ void Client::send_iq(xml::Element iq, IqHandler done) {
   connection_->send(std::move(iq));
 }
 
+void Client::peer_features(const Jid& full, std::function<void(Result<DiscoInfo>)> done) {
+  std::string ver;
+  if (const auto it = caps_of_.find(full.str()); it != caps_of_.end()) {
+    ver = it->second;
+    if (const auto cached = caps_cache_.find(ver); cached != caps_cache_.end()) {
+      done(cached->second);
+      return;
+    }
+  }
+  xml::Element iq("iq", std::string(ns::kClient));
+  iq.set_attr("type", "get").set_attr("to", full.str());
+  iq.add("query", std::string(ns::kDiscoInfo));
+  send_iq(std::move(iq), [this, ver, done = std::move(done)](Result<xml::Element> r) {
+    if (!r) {
+      done(r.error());
+      return;
+    }
+    const auto* q = r->child("query", ns::kDiscoInfo);
+    if (q == nullptr) {
+      done(parse_error("disco#info answer without <query/>"));
+      return;
+    }
+    DiscoInfo info = parse_disco_info(*q);
+    // XEP-0115 §5.4: cache by 'ver' only what hashes to it, so one liar cannot poison it.
+    if (!ver.empty() && caps_verification(info) == ver) {
+      caps_cache_[ver] = info;
+    }
+    done(std::move(info));
+  });
+}
+
 void Client::external_services(std::function<void(Result<std::vector<ExternalService>>)> done) {
   if (services_cache_ && std::chrono::steady_clock::now() < services_valid_until_) {
     done(*services_cache_);
@@ -459,6 +493,9 @@ void Client::handle_iq(const xml::Element& iq) {
   if (type == "result" || type == "error") {
     auto it = pending_iqs_.find(id);
     if (it == pending_iqs_.end()) {
+      if (call_hooks_.iq) {
+        call_hooks_.iq(iq);  // perhaps the answer to a call's IQ (it checks id and sender)
+      }
       return;
     }
     // RFC 6120 §10.1 / §8.1.2.1: only whom we asked may answer. No 'to' meant our server,
@@ -528,6 +565,12 @@ void Client::handle_iq(const xml::Element& iq) {
     xml::Element r = result_for(iq);
     r.add("query", std::string(ns::kDiscoItems));
     connection_->send(std::move(r));
+    return;
+  }
+  if (type == "set" && payload->is("jingle", kJingleNs)) {
+    if (!call_hooks_.iq || !call_hooks_.iq(iq)) {
+      reply_error(iq, "cancel", "service-unavailable");
+    }
     return;
   }
   if (type == "set" && payload->is("query", ns::kRoster)) {
@@ -613,6 +656,11 @@ void Client::handle_presence(const xml::Element& p) {
   if (const auto* c = p.child("c", ns::kCaps)) {
     ev.caps_ver = std::string(c->attr_or("ver", ""));
   }
+  if (type.empty() && !ev.caps_ver.empty()) {
+    caps_of_[from->str()] = ev.caps_ver;
+  } else {
+    caps_of_.erase(from->str());
+  }
   emit(std::move(ev));
 }
 
@@ -650,6 +698,13 @@ void Client::handle_message(const xml::Element& m) {
     inner = wrapped;
     carbon = std::string_view(kind) == "received" ? ChatMessage::Carbon::kReceived
                                                   : ChatMessage::Carbon::kSent;
+  }
+  if (call_hooks_.jmi_message) {
+    const bool jmi = std::any_of(inner->children.begin(), inner->children.end(),
+                                 [](const xml::Element& c) { return c.ns == kJingleMessageNs; });
+    if (jmi && call_hooks_.jmi_message(*inner, carbon)) {
+      return;
+    }
   }
   auto parsed = parse_chat_message(*inner);
   if (!parsed) {

@@ -2,6 +2,7 @@
 // subscriptions; chat messages with XEP-0085 chat states, XEP-0184 receipts, XEP-0280 carbons,
 // XEP-0359 ids and XEP-0334 hints; XEP-0030 disco answers and XEP-0115 caps; XEP-0199 pings;
 // XEP-0215 external services. Unknown IQs are answered with service-unavailable (RFC 6120 §8.4).
+// Calls (XEP-0166, XEP-0353) are not handled here: their stanzas go to the CallHooks.
 #pragma once
 
 #include <chrono>
@@ -118,6 +119,20 @@ using ClientEvent = std::variant<event::Online,
                                  event::StanzaError,
                                  event::Disconnected>;
 
+// Where the stanzas of calls go (the call controller registers these; see set_call_hooks()).
+// The call logic sends its own IQ sets with send_raw_stanza() and matches the answers itself,
+// by id: so every IQ result or error that no send_iq() waits for is offered to it too.
+struct CallHooks {
+  // An IQ set with a urn:xmpp:jingle:1 payload, or an IQ result/error nobody here waits for.
+  // Returns true when handled (a set must then have been answered); a Jingle set it does not
+  // handle is answered with service-unavailable.
+  std::function<bool(const xml::Element& iq)> iq;
+  // A message carrying a urn:xmpp:jingle-message:0 payload. For a XEP-0280 carbon this is the
+  // forwarded message, unwrapped, and the carbon came from our own bare JID.
+  // Returns true when handled; otherwise the message is treated as any other.
+  std::function<bool(const xml::Element& message, ChatMessage::Carbon carbon)> jmi_message;
+};
+
 class Client {
  public:
   using EventHandler = std::function<void(ClientEvent)>;
@@ -146,7 +161,13 @@ class Client {
   void external_services(std::function<void(Result<std::vector<ExternalService>>)> done);
   // Sends an IQ get/set; done gets the result element or the error (or a timeout).
   void send_iq(xml::Element iq, IqHandler done);
-  void send_raw_stanza(xml::Element stanza);  // for tests and tools
+  void send_raw_stanza(xml::Element stanza);  // for tests, tools and the call logic
+
+  void set_call_hooks(CallHooks hooks) { call_hooks_ = std::move(hooks); }
+  // XEP-0115 §6.2 / XEP-0030: what a full JID supports. From its caps when its presence
+  // announced a 'ver' we already know (the cache keeps only answers whose hash verifies);
+  // otherwise asked with disco#info.
+  void peer_features(const Jid& full, std::function<void(Result<DiscoInfo>)> done);
 
   const std::map<std::string, RosterItem>& roster() const { return roster_; }
   std::size_t unacked() const;
@@ -189,6 +210,9 @@ class Client {
   std::deque<std::string> seen_order_;
   std::unordered_set<std::string> seen_;
   std::optional<std::vector<ExternalService>> services_cache_;
+  CallHooks call_hooks_;
+  std::map<std::string, std::string> caps_of_;   // full JID -> caps 'ver' from its presence
+  std::map<std::string, DiscoInfo> caps_cache_;  // verified 'ver' -> what it stands for
   std::chrono::steady_clock::time_point services_valid_until_{};
   std::uint64_t id_counter_ = 0;
   std::string id_prefix_;

@@ -1,0 +1,53 @@
+// The media seam of a call as the call controller sees it (ARCHITECTURE.md "app -> media"):
+// what jingle::CallManager asks of media (NeedTransports, ConfigureMedia, RemoteCandidates, ...)
+// and what media reports back (local candidates, gathering done, connected, failed).
+//
+// Implementations live on the signaling thread's side of the seam: every call here is made on
+// the signaling thread, and every event is delivered there (posted, never from inside a call).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "base/result.hpp"
+#include "codecs/codec.hpp"
+#include "signaling/jingle/session.hpp"
+
+namespace jcall::app {
+
+namespace jingle = jcall::signaling::jingle;
+
+// Events from media, by call (sid) and content (the name given to prepare()).
+struct MediaEvents {
+  std::function<void(const std::string& sid, const std::string& content, jingle::Candidate)>
+      local_candidate;
+  std::function<void(const std::string& sid, const std::string& content)> gathering_done;
+  std::function<void(const std::string& sid, const std::string& content)> connected;
+  std::function<void(const std::string& sid, const std::string& content, const std::string& why)>
+      failed;
+};
+
+class MediaBackend {
+ public:
+  virtual ~MediaBackend() = default;
+
+  virtual void set_events(MediaEvents events) = 0;
+  // One transport per content (same order): local ICE credentials and DTLS fingerprint now,
+  // candidates later through the events. contents[i] is the name events will carry.
+  virtual Result<std::vector<jingle::LocalTransport>> prepare(
+      const std::string& sid,
+      const std::vector<std::string>& contents,
+      const std::vector<codecs::MediaType>& media) = 0;
+  // The session's outputs that concern media. A content name may be the session's name for a
+  // content prepared under its media alias ("audio"): ConfigureMedia tells which media it is.
+  virtual void configure(const std::string& sid, const jingle::out::ConfigureMedia& m) = 0;
+  virtual void remote_candidates(const std::string& sid,
+                                 const jingle::out::RemoteCandidates& c) = 0;
+  virtual void ice_restart(const std::string& sid, const jingle::out::IceRestart& r) = 0;
+  virtual void remove(const std::string& sid, const std::vector<std::string>& contents) = 0;
+  // The call ended: everything of it is released.
+  virtual void close(const std::string& sid) = 0;
+};
+
+}  // namespace jcall::app
