@@ -126,6 +126,57 @@ bool contains(const std::vector<std::string>& v, std::string_view s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
+// RFC 8843 §9.1.2: in a BUNDLE group a payload type number names one codec configuration.
+// make_offer numbers each media on its own, so dynamic numbers already used by the other
+// contents of the session are moved to free ones (RTX 'apt' parameters follow).
+void avoid_payload_type_clashes(codecs::Negotiated& offer, const std::vector<std::uint8_t>& used) {
+  auto taken = [&](std::uint8_t id) {
+    return std::find(used.begin(), used.end(), id) != used.end() ||
+           std::any_of(offer.codecs.begin(), offer.codecs.end(),
+                       [&](const codecs::Codec& c) { return c.id == id; });
+  };
+  std::vector<std::pair<std::uint8_t, std::uint8_t>> moves;
+  std::vector<std::uint8_t> claimed;
+  for (const auto& c : offer.codecs) {
+    if (c.id < 96 || std::find(used.begin(), used.end(), c.id) == used.end()) {
+      continue;
+    }
+    for (int id = 96; id <= 127; ++id) {
+      const auto v = static_cast<std::uint8_t>(id);
+      if (!taken(v) && std::find(claimed.begin(), claimed.end(), v) == claimed.end()) {
+        moves.emplace_back(c.id, v);
+        claimed.push_back(v);
+        break;
+      }
+    }
+  }
+  auto moved = [&](std::uint8_t id) {
+    for (const auto& [from, to] : moves) {
+      if (from == id) {
+        return to;
+      }
+    }
+    return id;
+  };
+  for (auto& c : offer.codecs) {
+    const std::uint8_t old = c.id;
+    c.id = moved(old);
+    for (auto& p : c.parameters) {
+      if (p.name == "apt") {
+        const std::string digits = p.value;
+        if (!digits.empty() && digits.size() <= 3 &&
+            std::all_of(digits.begin(), digits.end(),
+                        [](char ch) { return ch >= '0' && ch <= '9'; })) {
+          const int apt = std::stoi(digits);
+          if (apt <= 127) {
+            p.value = std::to_string(moved(static_cast<std::uint8_t>(apt)));
+          }
+        }
+      }
+    }
+  }
+}
+
 Content bare_content(Creator creator, std::string name) {
   Content c;
   c.creator = creator;
@@ -180,6 +231,13 @@ Session Session::initiate(SessionConfig config, std::vector<LocalContent> conten
     st.local_setup = Setup::kActpass;
     st.local_ssrc = lc.ssrc != 0 ? lc.ssrc : s.pick_ssrc();
     st.codecs = codecs::make_offer(lc.media, s.config_.preferences);
+    std::vector<std::uint8_t> used;
+    for (const auto& other : s.states_) {
+      for (const auto& c : other.codecs.codecs) {
+        used.push_back(c.id);
+      }
+    }
+    avoid_payload_type_clashes(st.codecs, used);
     s.states_.push_back(std::move(st));
   }
   if (s.states_.empty()) {
@@ -1151,6 +1209,13 @@ Result<void> Session::add_content(LocalContent content, TimePoint now) {
   st.local_setup = Setup::kActpass;
   st.local_ssrc = content.ssrc != 0 ? content.ssrc : pick_ssrc();
   st.codecs = codecs::make_offer(content.media, config_.preferences);
+  std::vector<std::uint8_t> used;
+  for (const auto& other : states_) {
+    for (const auto& c : other.codecs.codecs) {
+      used.push_back(c.id);
+    }
+  }
+  avoid_payload_type_clashes(st.codecs, used);
   Jingle j = make_jingle(Action::kContentAdd);
   j.contents.push_back(local_content(st, true, true));
   if (!bundle_.empty()) {

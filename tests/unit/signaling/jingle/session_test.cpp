@@ -1,6 +1,8 @@
 // XEP-0166 §6–§8 session state machine: one test per action (SessionAction.*) and per error
 // condition (SessionError.*), with XEP-0167 session-info, XEP-0176 trickle and restarts,
 // XEP-0320 DTLS roles, XEP-0338 BUNDLE and XEP-0339 sources. Literal XML, fake clock.
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "session_support.hpp"
@@ -188,6 +190,30 @@ std::string reason_condition(const xml::Element& iq) {
   return "";
 }
 
+// The payload type numbers of VP8 and its RTX in our video offer.
+std::pair<std::string, std::string> offered_vp8(const xml::Element& initiate) {
+  auto j = Jingle::from_xml(*jingle_of(initiate));
+  EXPECT_TRUE(j);
+  std::string vp8;
+  std::string rtx;
+  for (const auto& c : j->contents) {
+    if (c.name != "video") {
+      continue;
+    }
+    for (const auto& pt : c.description->payload_types) {
+      if (pt.name == "VP8") {
+        vp8 = std::to_string(pt.id);
+      }
+    }
+    for (const auto& pt : c.description->payload_types) {
+      if (pt.name == "rtx" && pt.parameter("apt") == std::optional<std::string_view>(vp8)) {
+        rtx = std::to_string(pt.id);
+      }
+    }
+  }
+  return {vp8, rtx};
+}
+
 // =============================================================================================
 // Actions
 // =============================================================================================
@@ -229,6 +255,21 @@ TEST(SessionAction, SessionInitiateSentWithOfferIceDtlsSsrcAndBundle) {
             std::optional<jingle::Setup>(jingle::Setup::kActpass));
   EXPECT_EQ(audio.transport->fingerprint->value, kFpAlice);
   EXPECT_EQ(j->contents[1].name, "video");
+  // RFC 8843 §9.1.2: one payload type number per codec configuration in the BUNDLE group.
+  for (const auto& a : j->contents[0].description->payload_types) {
+    for (const auto& v : j->contents[1].description->payload_types) {
+      EXPECT_NE(a.id, v.id) << a.name << " and " << v.name;
+    }
+  }
+  for (const auto& v : j->contents[1].description->payload_types) {
+    if (auto apt = v.parameter("apt")) {
+      EXPECT_TRUE(std::any_of(
+          j->contents[1].description->payload_types.begin(),
+          j->contents[1].description->payload_types.end(),
+          [&](const codecs::Codec& c) { return std::to_string(c.id) == *apt && c.name != "rtx"; }))
+          << "rtx " << int(v.id) << " apt=" << *apt;
+    }
+  }
   EXPECT_EQ(j->contents[1].description->payload_types.at(0).name, "VP8");
   ASSERT_EQ(j->groups.size(), 1u);
   EXPECT_EQ(j->groups[0].semantics, "BUNDLE");
@@ -638,9 +679,11 @@ TEST(SessionAction, ContentAddSentForVideoAndAcceptedByPeer) {
   const std::string add_id(o.sent()[0].attr_or("id", ""));
   s.handle_iq(parse(iq_answer(kBob, kAlice, add_id, "result")), kT0);
   EXPECT_FALSE(s.has_output());
-  // Bob accepts with VP8 at the offered number 96.
+  // Bob accepts VP8 at the offered number (not 96: the audio content has it, RFC 8843).
+  const std::string vp8 = offered_vp8(o.sent()[0]).first;
+  EXPECT_NE(vp8, "96");
   std::string accept = video_content("initiator", "video", "active");
-  accept = replace_all(accept, "id='100' name='VP8'", "id='96' name='VP8'");
+  accept = replace_all(accept, "id='100' name='VP8'", "id='" + vp8 + "' name='VP8'");
   accept = replace_all(accept,
                        "<payload-type id='101' name='rtx' clockrate='90000'>"
                        "<parameter name='apt' value='100'/></payload-type>",
@@ -766,30 +809,6 @@ TEST(SessionAction, ContentModifyReceivedChangesSenders) {
   ASSERT_EQ(cm.size(), 1u);
   EXPECT_FALSE(cm[0].contents.at(0).send);
   EXPECT_TRUE(cm[0].contents.at(0).receive);
-}
-
-// The payload type numbers of VP8 and its RTX in our video offer.
-std::pair<std::string, std::string> offered_vp8(const xml::Element& initiate) {
-  auto j = Jingle::from_xml(*jingle_of(initiate));
-  EXPECT_TRUE(j);
-  std::string vp8;
-  std::string rtx;
-  for (const auto& c : j->contents) {
-    if (c.name != "video") {
-      continue;
-    }
-    for (const auto& pt : c.description->payload_types) {
-      if (pt.name == "VP8") {
-        vp8 = std::to_string(pt.id);
-      }
-    }
-    for (const auto& pt : c.description->payload_types) {
-      if (pt.name == "rtx" && pt.parameter("apt") == std::optional<std::string_view>(vp8)) {
-        rtx = std::to_string(pt.id);
-      }
-    }
-  }
-  return {vp8, rtx};
 }
 
 Session outgoing_active_with_video() {
