@@ -2,8 +2,8 @@
 //
 // Serialization order of <jingle/> children: <content/>s, <reason/>, <group/>s (XEP-0338), the
 // XEP-0167 session-info payload, other session-info payloads, then other unknown children.
-// Inside <content/>: the description, then the transport. Inside <reason/>: the condition,
-// <text/>, then the application-specific children.
+// Inside <content/>: the description, the transport, then other children. Inside <reason/>: the
+// condition, <text/>, then the application-specific children.
 #include "signaling/jingle/jingle.hpp"
 
 #include <array>
@@ -231,9 +231,8 @@ Result<Content> Content::from_xml(const xml::Element& e) {
   }
   for (const auto& child : e.children) {
     if (child.ns == ns::kJingle) {
-      continue;  // nothing of XEP-0166 itself lives inside <content/>
-    }
-    if (child.name == "description") {
+      c.extra.push_back(child);  // XEP-0166 itself defines no child of <content/>
+    } else if (child.name == "description") {
       if (c.description || c.other_description) {
         return bad_request("<content name='" + c.name + "'/> has more than one <description/>");
       }
@@ -259,6 +258,8 @@ Result<Content> Content::from_xml(const xml::Element& e) {
       } else {
         c.other_transport = child;
       }
+    } else {
+      c.extra.push_back(child);
     }
   }
   return c;
@@ -285,6 +286,9 @@ xml::Element Content::to_xml() const {
   }
   if (other_transport) {
     e.add(*other_transport);
+  }
+  for (const auto& x : extra) {
+    e.add(x);
   }
   return e;
 }

@@ -82,9 +82,15 @@ xml::Element trr_int_to_xml(std::uint32_t v) {
 
 Result<codecs::HeaderExtension> hdrext_from_xml(const xml::Element& e) {
   codecs::HeaderExtension h;
-  auto id = detail::required_number(e, "id", 1, 255);
+  // RFC 8285 §5: 1..14 (one-byte) or 1..255 (two-byte headers); RFC 5285 §7 and XEP-0294 §2
+  // also allow 4096..4351 in an offer, for the answerer to renumber.
+  auto id = detail::required_number(e, "id", 1, 4351);
   if (!id) {
     return id.error();
+  }
+  if (*id > 255 && *id < 4096) {
+    return bad_request("<rtp-hdrext/> attribute 'id': \"" + std::to_string(*id) +
+                       "\" is not in 1..255 or 4096..4351");
   }
   h.id = static_cast<std::uint16_t>(*id);
   auto uri = detail::required(e, "uri");
