@@ -1063,9 +1063,15 @@ void Session::on_refused(const PendingIq& p, const xml::Element& iq, TimePoint n
     case Action::kContentAdd:
     case Action::kContentAccept: {
       // Refused (a tie-break included): the content is gone.
+      // Only the content this IQ was about: after a lost content-add race the name may
+      // already belong to the peer's content.
+      const ContentStatus expected =
+          p.action == Action::kContentAdd ? ContentStatus::kAddSent : ContentStatus::kNegotiated;
       std::vector<std::string> gone;
       for (const auto& n : p.contents) {
-        if (find(n) != nullptr) {
+        const ContentState* st = find(n);
+        if (st != nullptr && st->status == expected &&
+            st->we_offered == (p.action == Action::kContentAdd)) {
           gone.push_back(n);
           erase_content(n);
           bundle_.erase(std::remove(bundle_.begin(), bundle_.end(), n), bundle_.end());
