@@ -71,26 +71,32 @@ std::vector<CatalogEntry> build_catalog() {
         "",
         {el("rtpopuspay")},
         {el("rtpopusdepay")},
+        {},
         {el("opusdec", {{"use-inband-fec", "true"}, {"plc", "true"}}), el("avdec_opus")}}});
   // G.722 is sampled at 16 kHz but its RTP clock rate is 8000 (RFC 3551 §4.5.2).
-  c.push_back(
-      {kAudio,
-       kPrimary,
-       make_codec(9, "G722", 8000, std::nullopt, {}, audio_feedback()),
-       true,
-       {"", {el("avenc_g722")}, "", {el("rtpg722pay")}, {el("rtpg722depay")}, {el("avdec_g722")}}});
+  c.push_back({kAudio,
+               kPrimary,
+               make_codec(9, "G722", 8000, std::nullopt, {}, audio_feedback()),
+               true,
+               {"",
+                {el("avenc_g722")},
+                "",
+                {el("rtpg722pay")},
+                {el("rtpg722depay")},
+                {},
+                {el("avdec_g722")}}});
   c.push_back(
       {kAudio,
        kPrimary,
        make_codec(0, "PCMU", 8000, std::nullopt, {}, audio_feedback()),
        true,
-       {"", {el("mulawenc")}, "", {el("rtppcmupay")}, {el("rtppcmudepay")}, {el("mulawdec")}}});
+       {"", {el("mulawenc")}, "", {el("rtppcmupay")}, {el("rtppcmudepay")}, {}, {el("mulawdec")}}});
   c.push_back(
       {kAudio,
        kPrimary,
        make_codec(8, "PCMA", 8000, std::nullopt, {}, audio_feedback()),
        true,
-       {"", {el("alawenc")}, "", {el("rtppcmapay")}, {el("rtppcmadepay")}, {el("alawdec")}}});
+       {"", {el("alawenc")}, "", {el("rtppcmapay")}, {el("rtppcmadepay")}, {}, {el("alawdec")}}});
 
   // Video primaries.
   c.push_back({kVideo,
@@ -107,11 +113,12 @@ std::vector<CatalogEntry> build_catalog() {
                 "",
                 {el("rtpvp8pay", {{"picture-id-mode", "15-bit"}})},
                 {el("rtpvp8depay")},
+                {},
                 {el("vp8dec"), el("avdec_vp8")}}});
   // VP9 profile 0 (8-bit 4:2:0) and profile 2 (10-bit 4:2:0): libvpx in Debian 12 encodes and
-  // decodes both; profile 2 needs 10-bit input to vp9enc.
-  for (const auto& [profile, raw_caps] :
-       {std::pair{"0", ""}, std::pair{"2", "video/x-raw,format=I420_10LE"}}) {
+  // decodes both. vp9enc picks the profile from its input format, so the raw caps fix it.
+  for (const auto& [profile, raw_caps] : {std::pair{"0", "video/x-raw,format=I420"},
+                                          std::pair{"2", "video/x-raw,format=I420_10LE"}}) {
     c.push_back(
         {kVideo,
          kPrimary,
@@ -128,8 +135,11 @@ std::vector<CatalogEntry> build_catalog() {
           std::string("video/x-vp9,profile=(string)") + profile,
           {el("rtpvp9pay", {{"picture-id-mode", "15-bit"}})},
           {el("rtpvp9depay")},
+          {},
           {el("vp9dec"), el("avdec_vp9")}}});
   }
+  // x264enc: one slice per frame (sliced-threads=false), because rtph264pay config-interval=-1
+  // puts SPS/PPS before every IDR slice, which splits a multi-slice frame for openh264dec.
   // H.264 Constrained Baseline, non-interleaved mode only: rtph264pay cannot keep every NAL
   // unit under the MTU, which single NAL unit mode (packetization-mode=0) would need.
   c.push_back({kVideo,
@@ -144,7 +154,8 @@ std::vector<CatalogEntry> build_catalog() {
                 {el("x264enc", {{"tune", "zerolatency"},
                                 {"speed-preset", "ultrafast"},
                                 {"key-int-max", "3000"},
-                                {"bframes", "0"}}),
+                                {"bframes", "0"},
+                                {"sliced-threads", "false"}}),
                  el("openh264enc", {{"usage-type", "camera"},
                                     {"complexity", "low"},
                                     {"rate-control", "bitrate"},
@@ -152,6 +163,7 @@ std::vector<CatalogEntry> build_catalog() {
                 "video/x-h264,profile=constrained-baseline",
                 {el("rtph264pay", {{"config-interval", "-1"}, {"aggregate-mode", "zero-latency"}})},
                 {el("rtph264depay")},
+                {el("h264parse")},
                 {el("avdec_h264"), el("openh264dec")}}});
 
   // Auxiliary payload types.
@@ -159,13 +171,13 @@ std::vector<CatalogEntry> build_catalog() {
                kRetransmission,
                make_codec(0, "rtx", 90000, std::nullopt, {}, {}),
                false,
-               {"", {}, "", {el("rtprtxsend")}, {el("rtprtxreceive")}, {}}});
+               {"", {}, "", {el("rtprtxsend")}, {el("rtprtxreceive")}, {}, {}}});
   for (const std::uint32_t rate : {48000u, 8000u}) {
     c.push_back({kAudio,
                  kTelephoneEvent,
                  make_codec(0, "telephone-event", rate, std::nullopt, {}, {}),
                  false,
-                 {"", {}, "", {el("rtpdtmfsrc")}, {el("rtpdtmfdepay")}, {}}});
+                 {"", {}, "", {el("rtpdtmfsrc")}, {el("rtpdtmfdepay")}, {}, {}}});
   }
   c.push_back({kAudio, kComfortNoise, make_codec(13, "CN", 8000, std::nullopt, {}, {}), true, {}});
   return c;
@@ -230,7 +242,8 @@ const Element* first_available(const std::vector<Element>& stage, const HasEleme
 
 bool chain_complete(const ElementChain& chain, const HasElement& has_element) {
   return stage_ok(chain.encoders, has_element) && stage_ok(chain.payloaders, has_element) &&
-         stage_ok(chain.depayloaders, has_element) && stage_ok(chain.decoders, has_element);
+         stage_ok(chain.depayloaders, has_element) && stage_ok(chain.parsers, has_element) &&
+         stage_ok(chain.decoders, has_element);
 }
 
 std::vector<CatalogEntry> available_catalog(const HasElement& has_element) {

@@ -40,6 +40,9 @@ struct ElementChain {
   std::string encoder_caps;  // caps after the encoder, empty when none ("video/x-h264,...")
   std::vector<Element> payloaders;
   std::vector<Element> depayloaders;
+  // Between depayloader and decoder (openh264dec takes H.264 only with the profile in its caps,
+  // which rtph264depay does not set and h264parse does).
+  std::vector<Element> parsers;
   std::vector<Element> decoders;
 
   bool operator==(const ElementChain&) const = default;
