@@ -118,10 +118,11 @@ bool is_tie_break_error(const xml::Element& iq) {
   return error && error->child("tie-break", ns::kJingleErrors);
 }
 
+// The detail of a call that ended with its Jingle session.
 std::string describe_end(const std::optional<Reason>& reason, bool by_peer) {
-  if (!reason)
-    return by_peer ? "ended by peer" : "ended";
-  return std::string(to_string(reason->condition));
+  if (!reason || reason->condition == Condition::kSuccess)
+    return by_peer ? "hung up by peer" : "hung up";
+  return std::string(to_string(reason->condition));  // "decline", "timeout", "failed-transport"
 }
 
 }  // namespace
@@ -633,6 +634,15 @@ bool CallManager::handle_message(const xml::Element& message, TimePoint now, Car
   }
   if (from->bare() == config_.self.bare() && carbon == Carbon::kNone && *from == config_.self)
     return true;  // our own message reflected back
+
+  if (message.attr_or("type", "") == "error") {
+    // RFC 6120 §8.3: our message bounced. A bounced propose means nobody can ring.
+    Call* call = find_call(m.id);
+    if (call && carbon == Carbon::kNone && m.kind == JmiMessage::Kind::kPropose && call->outgoing &&
+        call->phase == detail::CallPhase::kProposing && from->bare() == call->peer.bare())
+      end_call(*call, make_reason(Condition::kGone), true, "unreachable", now);
+    return true;
+  }
 
   if (m.kind == JmiMessage::Kind::kPropose) {
     handle_propose(m, *from, now, carbon);

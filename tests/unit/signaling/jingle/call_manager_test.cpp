@@ -372,6 +372,8 @@ TEST_F(CallManagerTest, JmiFullFlow) {
   EXPECT_FALSE(last_state(alice(), sid)->by_peer);
   EXPECT_EQ(last_state(phone(), sid)->state, CallState::kEnded);
   EXPECT_TRUE(last_state(phone(), sid)->by_peer);
+  EXPECT_EQ(last_state(phone(), sid)->detail, "hung up by peer");
+  EXPECT_EQ(last_state(alice(), sid)->detail, "hung up");
   EXPECT_TRUE(alice().manager->active_calls().empty());
   EXPECT_TRUE(phone().manager->active_calls().empty());
   EXPECT_TRUE(server_.unhandled.empty()) << server_.unhandled.front();
@@ -746,6 +748,36 @@ TEST_F(CallManagerTest, JmiMessageFromAStrangerForAnExistingSidIsIgnored) {
   EXPECT_EQ(to_of(jingle_sent(server_, "alice@example.com/desk", "session-initiate").at(0)),
             "bob@example.com/phone");
   EXPECT_EQ(last_state(alice(), sid)->state, CallState::kActive);
+}
+
+TEST_F(CallManagerTest, BouncedProposeEndsTheCallAsUnreachable) {
+  server_.add("dave@example.com/x", "d-sid-");
+  auto sid = alice().manager->call(jid("nobody@example.com"), {}, server_.now());
+  ASSERT_TRUE(sid);
+  server_.pump();  // nobody is connected: the server bounces it
+  server_.inject("nobody@example.com",
+                 "<message xmlns='jabber:client' to='alice@example.com/desk' type='error'>"
+                 "<propose xmlns='urn:xmpp:jingle-message:0' id='" +
+                     *sid +
+                     "'><description xmlns='urn:xmpp:jingle:apps:rtp:1' media='audio'/>"
+                     "</propose><error type='cancel'><service-unavailable "
+                     "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>");
+  const auto* s = last_state(alice(), *sid);
+  EXPECT_EQ(s->state, CallState::kEnded);
+  EXPECT_EQ(s->detail, "unreachable");
+  ASSERT_TRUE(s->reason);
+  EXPECT_EQ(s->reason->condition, Condition::kGone);
+  EXPECT_TRUE(server_.unhandled.empty());
+  // A bounce from someone else changes nothing.
+  auto other = alice().manager->call(jid("bob@example.com"), {}, server_.now());
+  ASSERT_TRUE(other);
+  server_.inject("dave@example.com/x",
+                 "<message xmlns='jabber:client' to='alice@example.com/desk' type='error'>"
+                 "<propose xmlns='urn:xmpp:jingle-message:0' id='" +
+                     *other +
+                     "'><description xmlns='urn:xmpp:jingle:apps:rtp:1' media='audio'/>"
+                     "</propose></message>");
+  EXPECT_EQ(last_state(alice(), *other)->state, CallState::kRinging);
 }
 
 TEST_F(CallManagerTest, CarbonOfAProposeAlreadyReceivedIsIgnored) {
