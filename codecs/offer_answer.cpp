@@ -440,8 +440,8 @@ Result<Negotiated> apply_answer(MediaType media,
     return make_error(make_error_code(Errc::no_common_codec),
                       "the " + media_name + " answer contains no codec to send or receive with");
   }
-  // Header extensions we did not offer are ignored (RFC 8285 §6: an answer only keeps offered
-  // ones); the answerer's ids are the ones on the wire.
+  // An answer keeps a subset of the offered header extensions (RFC 8285 §6); one we did not
+  // offer is ignored rather than failing the call. The answerer's ids are the ones on the wire.
   for (const HeaderExtension& x : answered_extensions) {
     const bool offered =
         std::any_of(our_offer.header_extensions.begin(), our_offer.header_extensions.end(),
