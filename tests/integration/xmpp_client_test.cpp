@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "support/jcall_process.hpp"
 #include "support/prosody_fixture.hpp"
 #include "support/tcp_proxy.hpp"
 
@@ -19,125 +20,6 @@ namespace {
 
 using json = nlohmann::json;
 using namespace std::chrono_literals;
-
-// One `jcall --headless --json` process: its events as parsed JSON, commands on stdin.
-class Jcall {
- public:
-  Jcall(const ProsodyServer& server,
-        const std::string& jid,
-        const std::string& password,
-        std::vector<std::string> extra = {},
-        std::optional<std::uint16_t> port = std::nullopt) {
-    std::vector<std::string> argv = {JCALL_BINARY,
-                                     "--headless",
-                                     "--json",
-                                     "--jid",
-                                     jid,
-                                     "--password-env",
-                                     "JCALL_TEST_PASSWORD",
-                                     "--server",
-                                     "127.0.0.1:" + std::to_string(port.value_or(server.port())),
-                                     "--cafile",
-                                     server.cafile(),
-                                     "--exit-after",
-                                     "120"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    // JCALL_TEST_TRACE=<jid prefix>: that client traces its XML on stderr (for debugging).
-    if (const char* who = std::getenv("JCALL_TEST_TRACE"); who != nullptr && jid.starts_with(who)) {
-      argv.push_back("--trace-xml");
-    }
-    password_ = password;
-    std::string error;
-    process_ =
-        ChildProcess::spawn({argv, {"JCALL_TEST_PASSWORD=" + password}, false, false}, &error);
-    EXPECT_NE(process_, nullptr) << error;
-  }
-
-  // Reads events until one satisfies pred (bounded); returns it. Each event is returned once.
-  std::optional<json> wait_for(const std::function<bool(const json&)>& pred,
-                               std::chrono::milliseconds timeout = 15s) {
-    while (checked_ < events_.size()) {  // read earlier by pump() or finish()
-      const json& e = events_[checked_++];
-      if (pred(e)) {
-        return e;
-      }
-    }
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      auto line = process_->read_line(std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now()));
-      if (!line) {
-        if (process_->stdout_eof()) {
-          break;
-        }
-        continue;
-      }
-      if (store(*line)) {
-        const json& e = events_[checked_++];
-        if (pred(e)) {
-          return e;
-        }
-      }
-    }
-    return std::nullopt;
-  }
-  std::optional<json> wait_event(const std::string& name, std::chrono::milliseconds timeout = 15s) {
-    return wait_for([&](const json& e) { return e.value("event", "") == name; }, timeout);
-  }
-  // Reads whatever output is there without waiting (a child blocks once its pipe is full).
-  void pump() {
-    while (auto line = process_->read_line(0ms)) {
-      store(*line);
-    }
-  }
-  void command(const json& cmd) { EXPECT_TRUE(process_->write_stdin(cmd.dump() + "\n")); }
-  // Quits and returns the exit code (bounded).
-  std::optional<int> quit() {
-    command({{"cmd", "quit"}});
-    return finish();
-  }
-  // Reads the rest of the output and returns the exit code (bounded).
-  std::optional<int> finish() {
-    while (auto line = process_->read_line(10s)) {
-      store(*line);
-    }
-    const auto status = process_->wait(10s);
-    if (!status || !WIFEXITED(*status)) {
-      return std::nullopt;
-    }
-    return WEXITSTATUS(*status);
-  }
-  std::vector<json> all(const std::string& name) const {
-    std::vector<json> out;
-    for (const auto& e : events_) {
-      if (e.value("event", "") == name) {
-        out.push_back(e);
-      }
-    }
-    return out;
-  }
-  const std::string& raw() const { return raw_; }
-  const std::string& password() const { return password_; }
-
- private:
-  // Keeps one line of output; every line must be a JSON event.
-  bool store(const std::string& line) {
-    raw_ += line + "\n";
-    json ev = json::parse(line, nullptr, false);
-    if (ev.is_discarded()) {
-      ADD_FAILURE() << "not JSON: " << line;
-      return false;
-    }
-    events_.push_back(std::move(ev));
-    return true;
-  }
-
-  std::unique_ptr<ChildProcess> process_;
-  std::vector<json> events_;
-  std::size_t checked_ = 0;
-  std::string raw_;
-  std::string password_;
-};
 
 std::unique_ptr<ProsodyServer> start_server(ProsodyServer::Options options = {}) {
   if (options.accounts.empty()) {

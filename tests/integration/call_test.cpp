@@ -1,0 +1,385 @@
+// Calls between `jcall --headless --json` processes through a real Prosody (tests/support):
+// XEP-0353 Jingle Message Initiation in front of XEP-0166/0167/0176 sessions, with the loopback
+// test transport behind the media seam (app/test_transport.hpp: "connected" means the
+// candidates exchanged through Jingle reached the other process). Covers the whole JMI flow,
+// reject, retract, busy, two devices of the callee, a direct call to a full JID, and video
+// removed and added again during a call.
+#include <algorithm>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "support/jcall_process.hpp"
+#include "support/prosody_fixture.hpp"
+
+namespace jcall::test {
+namespace {
+
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+std::unique_ptr<ProsodyServer> start_server() {
+  ProsodyServer::Options options;
+  options.accounts = {{"alice", "alice-pw-1"}, {"bob", "bob-pw-2"}, {"carol", "carol-pw-3"}};
+  std::string error;
+  auto server = ProsodyServer::start(options, &error);
+  EXPECT_NE(server, nullptr) << error;
+  return server;
+}
+
+// The call stanzas of one call as "sent propose", "received session-accept", ... in order.
+std::vector<std::string> signals(const Jcall& j, const std::string& sid) {
+  std::vector<std::string> out;
+  for (const auto& e : j.all("call-signal")) {
+    if (e["sid"] == sid) {
+      out.push_back(e["dir"].get<std::string>() + " " + e["what"].get<std::string>());
+    }
+  }
+  return out;
+}
+
+// The states the user saw for one call, in order.
+std::vector<std::string> states(const Jcall& j, const std::string& sid) {
+  std::vector<std::string> out;
+  for (const auto& e : j.all("call")) {
+    if (e["sid"] == sid) {
+      out.push_back(e["state"]);
+    }
+  }
+  return out;
+}
+
+// want appears in got in this order (other entries may come between).
+::testing::AssertionResult in_order(const std::vector<std::string>& got,
+                                    const std::vector<std::string>& want) {
+  std::size_t i = 0;
+  for (const auto& g : got) {
+    if (i < want.size() && g == want[i]) {
+      ++i;
+    }
+  }
+  if (i == want.size()) {
+    return ::testing::AssertionSuccess();
+  }
+  std::string s;
+  for (const auto& g : got) {
+    s += "\n  " + g;
+  }
+  return ::testing::AssertionFailure() << "missing '" << want[i] << "' (in order) in:" << s;
+}
+
+bool has(const std::vector<std::string>& v, const std::string& x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+auto call_state(const std::string& state) {
+  return [state](const json& e) { return e["event"] == "call" && e["state"] == state; };
+}
+
+// Waits (bounded) until j has sent or received this call stanza ("sent content-add").
+auto signal(const std::string& sid, const std::string& dir_what) {
+  return [sid, dir_what](const json& e) {
+    return e["event"] == "call-signal" && e["sid"] == sid &&
+           e["dir"].get<std::string>() + " " + e["what"].get<std::string>() == dir_what;
+  };
+}
+
+// Logs in and waits until the server has our initial presence (the roster comes first).
+void online(Jcall& j) {
+  ASSERT_TRUE(j.wait_event("connected")) << j.raw();
+  ASSERT_TRUE(j.wait_event("roster")) << j.raw();
+}
+
+TEST(Calls, JmiProposeRingingProceedThenJingleUntilTerminate) {
+  auto server = start_server();
+  ASSERT_TRUE(server);
+  Jcall bob(*server, "bob@localhost/desk", "bob-pw-2", {"--answer", "--answer-delay", "300"});
+  online(bob);
+  Jcall alice(*server, "alice@localhost/phone", "alice-pw-1",
+              {"--call", "bob@localhost", "--hangup-after", "1"});
+  // --call: alice exits once the call has ended, 0 because it connected.
+  auto alice_summary = alice.wait_event("call-summary", 20s);
+  ASSERT_TRUE(alice_summary) << alice.raw();
+  EXPECT_EQ(alice.finish(), 0) << alice.raw();
+  auto bob_summary = bob.wait_event("call-summary", 10s);
+  ASSERT_TRUE(bob_summary) << bob.raw();
+  const std::string sid = (*alice_summary)["sid"];
+  EXPECT_EQ((*bob_summary)["sid"], sid);
+
+  // Trickle (XEP-0176): each side's candidates follow its own session-initiate/-accept; the
+  // caller's may cross the accept, which is why the two orders are checked apart.
+  EXPECT_TRUE(in_order(signals(alice, sid),
+                       {"sent propose", "received ringing", "received proceed",
+                        "sent session-initiate", "received session-accept",
+                        "received transport-info", "sent session-terminate", "sent finish"}));
+  EXPECT_TRUE(in_order(signals(alice, sid), {"sent session-initiate", "sent transport-info"}));
+  EXPECT_TRUE(in_order(signals(bob, sid),
+                       {"received propose", "sent ringing", "sent proceed",
+                        "received session-initiate", "sent session-accept", "sent transport-info",
+                        "received transport-info", "received session-terminate"}));
+  EXPECT_TRUE(bob.wait_for(signal(sid, "received finish"))) << bob.raw();
+  EXPECT_EQ(states(alice, sid),
+            (std::vector<std::string>{"proposing", "ringing", "connecting", "active", "ended"}));
+  EXPECT_EQ(states(bob, sid),
+            (std::vector<std::string>{"ringing", "connecting", "active", "ended"}));
+
+  const auto incoming = bob.all("call-incoming");
+  ASSERT_EQ(incoming.size(), 1u);
+  EXPECT_EQ(incoming[0]["from"], "alice@localhost/phone");
+  EXPECT_EQ(incoming[0]["jmi"], true);
+  EXPECT_EQ(incoming[0]["media"], json::array({"audio"}));
+
+  for (const auto* s : {&*alice_summary, &*bob_summary}) {
+    EXPECT_EQ((*s)["connected"], true) << *s;
+    EXPECT_GE((*s)["setup_ms"].get<int>(), 0) << *s;
+    EXPECT_LT((*s)["setup_ms"].get<int>(), 10000) << *s;
+    EXPECT_GE((*s)["candidates_sent"].get<int>(), 1) << *s;
+    EXPECT_GE((*s)["candidates_received"].get<int>(), 1) << *s;
+    EXPECT_EQ((*s)["termination"]["reason"], "success") << *s;
+  }
+  EXPECT_EQ((*alice_summary)["termination"]["by"], "local");
+  EXPECT_EQ((*bob_summary)["termination"]["by"], "peer");
+  EXPECT_EQ((*alice_summary)["peer"], "bob@localhost/desk");
+  EXPECT_EQ((*alice_summary)["direction"], "outgoing");
+  EXPECT_EQ((*bob_summary)["direction"], "incoming");
+  // Bob rang for the --answer-delay before proceeding: setup includes that wait.
+  EXPECT_GE((*alice_summary)["setup_ms"].get<int>(), 250) << *alice_summary;
+  EXPECT_EQ(bob.quit(), 0);
+}
+
+TEST(Calls, RejectedCall) {
+  auto server = start_server();
+  ASSERT_TRUE(server);
+  Jcall bob(*server, "bob@localhost/desk", "bob-pw-2", {"--reject"});
+  online(bob);
+  Jcall alice(*server, "alice@localhost/phone", "alice-pw-1", {"--call", "bob@localhost"});
+  auto ended = alice.wait_for(call_state("ended"), 20s);
+  ASSERT_TRUE(ended) << alice.raw();
+  EXPECT_EQ((*ended)["reason"], "decline") << *ended;
+  EXPECT_EQ((*ended)["by"], "peer") << *ended;
+  EXPECT_EQ(alice.finish(), 1) << "a call that never connected exits 1";
+  const std::string sid = (*ended)["sid"];
+  EXPECT_TRUE(in_order(signals(alice, sid), {"sent propose", "received reject"}));
+  EXPECT_FALSE(has(signals(alice, sid), "sent session-initiate"));
+  auto bob_ended = bob.wait_for(call_state("ended"));
+  ASSERT_TRUE(bob_ended) << bob.raw();
+  EXPECT_EQ((*bob_ended)["by"], "local");
+  EXPECT_TRUE(in_order(signals(bob, sid), {"received propose", "sent reject"}));
+  auto summary = alice.all("call-summary");
+  ASSERT_EQ(summary.size(), 1u);
+  EXPECT_EQ(summary[0]["connected"], false);
+  EXPECT_TRUE(summary[0]["setup_ms"].is_null());
+  EXPECT_EQ(bob.quit(), 0);
+}
+
+TEST(Calls, CallerRetractsBeforeAnswer) {
+  auto server = start_server();
+  ASSERT_TRUE(server);
+  Jcall bob(*server, "bob@localhost/desk", "bob-pw-2");  // lets it ring
+  online(bob);
+  Jcall alice(*server, "alice@localhost/phone", "alice-pw-1");
+  online(alice);
+  alice.command({{"cmd", "call"}, {"to", "bob@localhost"}});
+  auto ringing = bob.wait_for(call_state("ringing"));
+  ASSERT_TRUE(ringing) << bob.raw();
+  ASSERT_TRUE(alice.wait_for(call_state("ringing"))) << alice.raw();
+  alice.command({{"cmd", "hangup"}});
+  auto ended = bob.wait_for(call_state("ended"));
+  ASSERT_TRUE(ended) << bob.raw();
+  EXPECT_EQ((*ended)["by"], "peer") << *ended;
+  EXPECT_EQ((*ended)["detail"], "retracted") << *ended;
+  const std::string sid = (*ended)["sid"];
+  EXPECT_TRUE(
+      in_order(signals(bob, sid), {"received propose", "sent ringing", "received retract"}));
+  auto alice_ended = alice.wait_for(call_state("ended"));
+  ASSERT_TRUE(alice_ended) << alice.raw();
+  EXPECT_EQ((*alice_ended)["by"], "local");
+  EXPECT_TRUE(in_order(signals(alice, sid), {"sent propose", "sent retract"}));
+  EXPECT_EQ(alice.quit(), 0);
+  EXPECT_EQ(bob.quit(), 0);
+}
+
+TEST(Calls, BusyWhileInAnotherCall) {
+  auto server = start_server();
+  ASSERT_TRUE(server);
+  Jcall bob(*server, "bob@localhost/desk", "bob-pw-2", {"--answer"});
+  online(bob);
+  Jcall carol(*server, "carol@localhost/pc", "carol-pw-3", {"--call", "bob@localhost"});
+  ASSERT_TRUE(carol.wait_for(call_state("active"), 20s)) << carol.raw();
+  ASSERT_TRUE(bob.wait_for(call_state("active"))) << bob.raw();
+
+  Jcall alice(*server, "alice@localhost/phone", "alice-pw-1", {"--call", "bob@localhost"});
+  auto ended = alice.wait_for(call_state("ended"), 20s);
+  ASSERT_TRUE(ended) << alice.raw();
+  EXPECT_EQ((*ended)["reason"], "busy") << *ended;
+  EXPECT_EQ((*ended)["by"], "peer") << *ended;
+  EXPECT_EQ(alice.finish(), 1);
+  // Bob was never shown the second call, and his call with Carol goes on.
+  EXPECT_EQ(bob.all("call-incoming").size(), 1u) << bob.raw();
+  carol.command({{"cmd", "hangup"}});
+  EXPECT_EQ(carol.finish(), 0) << carol.raw();
+  auto bob_ended = bob.wait_for(call_state("ended"));
+  ASSERT_TRUE(bob_ended) << bob.raw();
+  EXPECT_EQ((*bob_ended)["peer"], "carol@localhost/pc");
+  EXPECT_EQ((*bob_ended)["reason"], "success");
+  EXPECT_EQ(bob.quit(), 0);
+}
+
+TEST(Calls, SecondDeviceStopsRingingWhenTheFirstAnswers) {
+  auto server = start_server();
+  ASSERT_TRUE(server);
+  Jcall desk(*server, "bob@localhost/desk", "bob-pw-2");
+  Jcall phone(*server, "bob@localhost/phone", "bob-pw-2");
+  online(desk);
+  online(phone);
+  Jcall alice(*server, "alice@localhost/laptop", "alice-pw-1");
+  online(alice);
+  alice.command({{"cmd", "call"}, {"to", "bob@localhost"}});
+  auto desk_rings = desk.wait_for(call_state("ringing"));
+  auto phone_rings = phone.wait_for(call_state("ringing"));
+  ASSERT_TRUE(desk_rings) << desk.raw();
+  ASSERT_TRUE(phone_rings) << phone.raw();
+  const std::string sid = (*desk_rings)["sid"];
+  EXPECT_EQ((*phone_rings)["sid"], sid);
+
+  desk.command({{"cmd", "accept"}});
+  auto stopped = phone.wait_for(call_state("ended"));
+  ASSERT_TRUE(stopped) << phone.raw();
+  EXPECT_EQ((*stopped)["detail"], "answered on another device") << *stopped;
+  EXPECT_EQ((*stopped)["sid"], sid);
+  auto alice_active = alice.wait_for(call_state("active"), 20s);
+  ASSERT_TRUE(alice_active) << alice.raw();
+  EXPECT_EQ((*alice_active)["peer"], "bob@localhost/desk");
+  ASSERT_TRUE(desk.wait_for(call_state("active"))) << desk.raw();
+  // Only the desk got the Jingle session.
+  EXPECT_FALSE(has(signals(phone, sid), "received session-initiate"));
+  EXPECT_TRUE(has(signals(desk, sid), "received session-initiate"));
+
+  alice.command({{"cmd", "hangup"}});
+  auto desk_ended = desk.wait_for(call_state("ended"));
+  ASSERT_TRUE(desk_ended) << desk.raw();
+  EXPECT_EQ((*desk_ended)["by"], "peer");
+  // The phone saw no second end of the call.
+  phone.pump();
+  EXPECT_EQ(states(phone, sid), (std::vector<std::string>{"ringing", "ended"}));
+  EXPECT_EQ(alice.quit(), 0);
+  EXPECT_EQ(desk.quit(), 0);
+  EXPECT_EQ(phone.quit(), 0);
+}
+
+TEST(Calls, DirectCallToAFullJidWithoutJmi) {
+  auto server = start_server();
+  ASSERT_TRUE(server);
+  Jcall bob(*server, "bob@localhost/desk", "bob-pw-2", {"--answer"});
+  online(bob);
+  Jcall alice(*server, "alice@localhost/phone", "alice-pw-1",
+              {"--call", "bob@localhost/desk", "--jmi", "no", "--hangup-after", "0.5"});
+  auto summary = alice.wait_event("call-summary", 20s);
+  ASSERT_TRUE(summary) << alice.raw();
+  EXPECT_EQ((*summary)["connected"], true) << *summary;
+  EXPECT_EQ(alice.finish(), 0);
+  const std::string sid = (*summary)["sid"];
+  const auto sent = signals(alice, sid);
+  ASSERT_FALSE(sent.empty());
+  EXPECT_EQ(sent.front(), "sent session-initiate");
+  EXPECT_FALSE(has(sent, "sent propose"));
+  EXPECT_TRUE(in_order(
+      sent, {"sent session-initiate", "received session-accept", "sent session-terminate"}));
+  auto incoming = bob.wait_event("call-incoming");
+  ASSERT_TRUE(incoming) << bob.raw();
+  EXPECT_EQ((*incoming)["jmi"], false);
+  EXPECT_EQ(bob.quit(), 0);
+}
+
+// A full JID whose caps list urn:xmpp:jingle-message:0 (jcall's do) gets a propose first.
+TEST(Calls, FullJidWithJmiInItsCapsGetsAPropose) {
+  auto server = start_server();
+  ASSERT_TRUE(server);
+  Jcall bob(*server, "bob@localhost/desk", "bob-pw-2", {"--answer"});
+  online(bob);
+  Jcall alice(*server, "alice@localhost/phone", "alice-pw-1",
+              {"--call", "bob@localhost/desk", "--hangup-after", "0.5"});
+  auto summary = alice.wait_event("call-summary", 20s);
+  ASSERT_TRUE(summary) << alice.raw();
+  EXPECT_EQ((*summary)["connected"], true) << *summary;
+  EXPECT_EQ(alice.finish(), 0);
+  const std::string sid = (*summary)["sid"];
+  EXPECT_TRUE(
+      in_order(signals(alice, sid), {"sent propose", "received proceed", "sent session-initiate"}));
+  for (const auto& e : alice.all("call-signal")) {
+    if (e["what"] == "propose") {
+      EXPECT_EQ(e["peer"], "bob@localhost/desk");
+    }
+  }
+  EXPECT_EQ(bob.quit(), 0);
+}
+
+TEST(Calls, AudioVideoThenVideoOffAndOnAgain) {
+  auto server = start_server();
+  ASSERT_TRUE(server);
+  Jcall bob(*server, "bob@localhost/desk", "bob-pw-2", {"--answer"});
+  online(bob);
+  Jcall alice(*server, "alice@localhost/phone", "alice-pw-1");
+  online(alice);
+  alice.command({{"cmd", "call"}, {"to", "bob@localhost"}, {"video", true}});
+  auto active = alice.wait_for(call_state("active"), 20s);
+  ASSERT_TRUE(active) << alice.raw();
+  ASSERT_TRUE(bob.wait_for(call_state("active"))) << bob.raw();
+  const std::string sid = (*active)["sid"];
+  auto incoming = bob.all("call-incoming");
+  ASSERT_EQ(incoming.size(), 1u);
+  EXPECT_EQ(incoming[0]["media"], json::array({"audio", "video"}));
+  auto media_of = [](const json& configure) {
+    std::vector<std::string> m;
+    for (const auto& c : configure["contents"]) {
+      m.push_back(c["media"]);
+    }
+    return m;
+  };
+  auto is_configure = [](const json& e) {
+    return e["event"] == "call-media" && e["what"] == "configure";
+  };
+  const auto configures = alice.all("call-media");
+  std::vector<std::string> first;
+  for (const auto& e : configures) {
+    if (is_configure(e)) {
+      first = media_of(e);
+      break;
+    }
+  }
+  EXPECT_EQ(first, (std::vector<std::string>{"audio", "video"}));
+
+  alice.command({{"cmd", "video"}, {"on", false}});
+  auto removed = bob.wait_for(
+      [](const json& e) { return e["event"] == "call-media" && e["what"] == "remove"; });
+  ASSERT_TRUE(removed) << bob.raw();
+  EXPECT_TRUE(alice.wait_for(signal(sid, "sent content-remove"))) << alice.raw();
+
+  alice.command({{"cmd", "video"}, {"on", true}});
+  auto offered = bob.wait_for(
+      [](const json& e) { return e["event"] == "call-media" && e["what"] == "content-offered"; });
+  ASSERT_TRUE(offered) << bob.raw();
+  EXPECT_EQ((*offered)["media"], "video");
+  auto reconfigured =
+      alice.wait_for([&](const json& e) { return is_configure(e) && has(media_of(e), "video"); });
+  ASSERT_TRUE(reconfigured) << alice.raw();
+  ASSERT_TRUE(bob.wait_for(signal(sid, "sent content-accept"))) << bob.raw();
+  EXPECT_TRUE(in_order(signals(alice, sid),
+                       {"sent content-remove", "sent content-add", "received content-accept"}));
+  EXPECT_TRUE(in_order(signals(bob, sid),
+                       {"received content-remove", "received content-add", "sent content-accept"}));
+  // The call is still up, then ends normally.
+  alice.command({{"cmd", "hangup"}});
+  auto ended = bob.wait_for(call_state("ended"));
+  ASSERT_TRUE(ended) << bob.raw();
+  EXPECT_EQ((*ended)["reason"], "success");
+  ASSERT_TRUE(alice.wait_for(call_state("ended"))) << alice.raw();
+  EXPECT_EQ(alice.quit(), 0);
+  EXPECT_EQ(bob.quit(), 0);
+}
+
+}  // namespace
+}  // namespace jcall::test

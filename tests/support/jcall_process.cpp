@@ -1,0 +1,125 @@
+// Test support: a `jcall --headless --json` child process (see jcall_process.hpp).
+#include "support/jcall_process.hpp"
+
+#include <sys/wait.h>
+
+#include <gtest/gtest.h>
+
+namespace jcall::test {
+
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+std::string jcall_binary() {
+  return JCALL_BINARY;
+}
+
+Jcall::Jcall(const ProsodyServer& server,
+             const std::string& jid,
+             const std::string& password,
+             std::vector<std::string> extra,
+             std::optional<std::uint16_t> port) {
+  std::vector<std::string> argv = {jcall_binary(),
+                                   "--headless",
+                                   "--json",
+                                   "--jid",
+                                   jid,
+                                   "--password-env",
+                                   "JCALL_TEST_PASSWORD",
+                                   "--server",
+                                   "127.0.0.1:" + std::to_string(port.value_or(server.port())),
+                                   "--cafile",
+                                   server.cafile(),
+                                   "--exit-after",
+                                   "120"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  // JCALL_TEST_TRACE=<jid prefix>: that client traces its XML on stderr (for debugging).
+  if (const char* who = std::getenv("JCALL_TEST_TRACE"); who != nullptr && jid.starts_with(who)) {
+    argv.push_back("--trace-xml");
+  }
+  password_ = password;
+  std::string error;
+  process_ = ChildProcess::spawn({argv, {"JCALL_TEST_PASSWORD=" + password}, false, false}, &error);
+  EXPECT_NE(process_, nullptr) << error;
+}
+
+std::optional<json> Jcall::wait_for(const std::function<bool(const json&)>& pred,
+                                    std::chrono::milliseconds timeout) {
+  while (checked_ < events_.size()) {  // read earlier by pump() or finish()
+    const json& e = events_[checked_++];
+    if (pred(e)) {
+      return e;
+    }
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto line = process_->read_line(std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now()));
+    if (!line) {
+      if (process_->stdout_eof()) {
+        break;
+      }
+      continue;
+    }
+    if (store(*line)) {
+      const json& e = events_[checked_++];
+      if (pred(e)) {
+        return e;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<json> Jcall::wait_event(const std::string& name, std::chrono::milliseconds timeout) {
+  return wait_for([&](const json& e) { return e.value("event", "") == name; }, timeout);
+}
+
+void Jcall::pump() {
+  while (auto line = process_->read_line(0ms)) {
+    store(*line);
+  }
+}
+
+void Jcall::command(const json& cmd) {
+  EXPECT_TRUE(process_->write_stdin(cmd.dump() + "\n"));
+}
+
+std::optional<int> Jcall::quit() {
+  command({{"cmd", "quit"}});
+  return finish();
+}
+
+std::optional<int> Jcall::finish() {
+  while (auto line = process_->read_line(10s)) {
+    store(*line);
+  }
+  const auto status = process_->wait(10s);
+  if (!status || !WIFEXITED(*status)) {
+    return std::nullopt;
+  }
+  return WEXITSTATUS(*status);
+}
+
+std::vector<json> Jcall::all(const std::string& name) const {
+  std::vector<json> out;
+  for (const auto& e : events_) {
+    if (e.value("event", "") == name) {
+      out.push_back(e);
+    }
+  }
+  return out;
+}
+
+bool Jcall::store(const std::string& line) {
+  raw_ += line + "\n";
+  json ev = json::parse(line, nullptr, false);
+  if (ev.is_discarded()) {
+    ADD_FAILURE() << "not JSON: " << line;
+    return false;
+  }
+  events_.push_back(std::move(ev));
+  return true;
+}
+
+}  // namespace jcall::test

@@ -1,0 +1,61 @@
+// Test support: one `jcall --headless --json` process driven from a test (tests/integration):
+// its events as parsed JSON lines, commands as JSON lines on its stdin, every wait bounded.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "support/prosody_fixture.hpp"
+
+namespace jcall::test {
+
+// The jcall binary under test (JCALL_BINARY of the build).
+std::string jcall_binary();
+
+// One `jcall --headless --json` process: its events as parsed JSON, commands on stdin.
+class Jcall {
+ public:
+  using json = nlohmann::json;
+
+  // Logs in as jid against the server (or the given port, e.g. a proxy), with --exit-after 120.
+  Jcall(const ProsodyServer& server,
+        const std::string& jid,
+        const std::string& password,
+        std::vector<std::string> extra = {},
+        std::optional<std::uint16_t> port = std::nullopt);
+
+  // Reads events until one satisfies pred (bounded); returns it. Each event is returned once.
+  std::optional<json> wait_for(const std::function<bool(const json&)>& pred,
+                               std::chrono::milliseconds timeout = std::chrono::seconds(15));
+  std::optional<json> wait_event(const std::string& name,
+                                 std::chrono::milliseconds timeout = std::chrono::seconds(15));
+  // Reads whatever output is there without waiting (a child blocks once its pipe is full).
+  void pump();
+  void command(const json& cmd);
+  // Quits and returns the exit code (bounded).
+  std::optional<int> quit();
+  // Reads the rest of the output and returns the exit code (bounded).
+  std::optional<int> finish();
+  std::vector<json> all(const std::string& name) const;
+  const std::vector<json>& events() const { return events_; }
+  const std::string& raw() const { return raw_; }
+  const std::string& password() const { return password_; }
+
+ private:
+  // Keeps one line of output; every line must be a JSON event.
+  bool store(const std::string& line);
+
+  std::unique_ptr<ChildProcess> process_;
+  std::vector<json> events_;
+  std::size_t checked_ = 0;
+  std::string raw_;
+  std::string password_;
+};
+
+}  // namespace jcall::test
