@@ -271,7 +271,9 @@ void CallManager::emit_state(Call& call,
                              std::string why) {
   if (call.silent || !call.announced)
     return;
-  if (call.reported_state == static_cast<int>(state))
+  // States only move forward (proposing < ringing < connecting < active < ended): a late
+  // session-info <ringing/> after the proceed, say, is not news for the user.
+  if (call.reported_state >= static_cast<int>(state))
     return;
   call.reported_state = static_cast<int>(state);
   call_out::StateChanged s;
@@ -424,7 +426,8 @@ void CallManager::drain(Call& call, TimePoint now) {
       // Remember our IQ sets: their answers are ours even after the session forgot them.
       if (send_out->stanza.attr_or("type", "") == "set")
         call.sent_iq_ids.emplace_back(send_out->stanza.attr_or("id", ""));
-      if (!call.silent)
+      // A silent call still answers the IQs it is sent; it starts nothing new.
+      if (!call.silent || send_out->stanza.attr_or("type", "") != "set")
         send(std::move(send_out->stanza));
       continue;
     }
