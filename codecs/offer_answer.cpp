@@ -396,14 +396,16 @@ Result<Negotiated> apply_answer(MediaType media,
   Negotiated n;
   for (const Codec& answered_codec : answered) {
     const Codec a = with_implied_fields(answered_codec, media);
-    const auto o = std::find_if(our_offer.codecs.begin(), our_offer.codecs.end(),
-                                [&](const Codec& c) { return c.id == a.id; });
-    if (o == our_offer.codecs.end()) {
+    const auto offered = std::find_if(our_offer.codecs.begin(), our_offer.codecs.end(),
+                                      [&](const Codec& c) { return c.id == a.id; });
+    if (offered == our_offer.codecs.end()) {
       return make_error(make_error_code(Errc::not_offered),
                         "the " + media_name + " answer contains payload type " +
                             std::to_string(a.id) + " (" + describe(a) +
                             "), which our offer did not contain");
     }
+    const Codec implied = with_implied_fields(*offered, media);
+    const Codec* o = &implied;
     if (!o->matches(a)) {
       return make_error(make_error_code(Errc::not_offered),
                         "the " + media_name + " answer has payload type " + std::to_string(a.id) +
