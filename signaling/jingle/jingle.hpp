@@ -87,8 +87,8 @@ struct Content {
   std::optional<xml::Element> other_description;  // an application we do not know
   std::optional<IceUdpTransport> transport;
   std::optional<xml::Element> other_transport;  // a transport we do not know
-  std::vector<xml::Element>
-      extra;  // other children (XEP-0166 §9 <security/>), kept for round trips
+  // Other children (the XEP-0166 §9 <security/> precondition, ...), kept for round trips.
+  std::vector<xml::Element> extra;
 
   Senders senders_or_both() const { return senders.value_or(Senders::kBoth); }
 

@@ -1,8 +1,8 @@
-// XEP-0353 (0.6) Jingle Message Initiation: the message payloads.
+// XEP-0353 (0.6, 0.7) Jingle Message Initiation: the message payloads.
 //   <propose id=SID><description xmlns=APP media=../>...</propose>
 //   <ringing id=SID/> <proceed id=SID/> <reject id=SID>[reason][<tie-break/>]</reject>
-//   <retract id=SID>[reason][<tie-break/>]</retract> <finish id=SID>[reason][<migrated
-//   to=SID/>]</finish>
+//   <retract id=SID>[reason][<tie-break/>]</retract>
+//   <finish id=SID>[reason][<migrated to=SID/>]</finish>
 #pragma once
 
 #include <optional>
