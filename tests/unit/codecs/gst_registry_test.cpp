@@ -9,6 +9,8 @@
 
 #include "codecs/catalog.hpp"
 #include "codecs/encoder_tuning.hpp"
+#include "codecs/offer_answer.hpp"
+#include "codecs/rtp_caps.hpp"
 
 // GStreamer keeps its registry, plugins and type system alive until the process ends; under
 // LeakSanitizer (tools/test builds with ASan) that is not a leak of ours.
@@ -224,6 +226,60 @@ TEST_F(GstRegistry, EveryPrimaryChainEncodesAndDecodes) {
       }
     }
   }
+}
+
+// The caps rtp_caps() writes for everything jcall offers parse, and the catalog's depayloader
+// for that payload type accepts them.
+TEST_F(GstRegistry, RtpCapsOfOurOfferSuitTheDepayloaders) {
+  Preferences prefs;
+  prefs.comfort_noise = true;
+  for (const MediaType media : {MediaType::kAudio, MediaType::kVideo}) {
+    for (const Codec& c : make_offer(media, prefs).codecs) {
+      const std::string text = rtp_caps(media, c);
+      GstCaps* caps = gst_caps_from_string(text.c_str());
+      ASSERT_NE(caps, nullptr) << text;
+      const CatalogEntry* e = find_entry(media, c);
+      ASSERT_NE(e, nullptr) << c.name;
+      if (const Element* depay = first_available(e->chain.depayloaders, installed)) {
+        GstElementFactory* f = gst_element_factory_find(depay->factory.c_str());
+        ASSERT_NE(f, nullptr);
+        bool accepted = false;
+        for (const GList* t = gst_element_factory_get_static_pad_templates(f); t != nullptr;
+             t = t->next) {
+          auto* tmpl = static_cast<GstStaticPadTemplate*>(t->data);
+          if (tmpl->direction == GST_PAD_SINK) {
+            GstCaps* sink = gst_static_caps_get(&tmpl->static_caps);
+            accepted = accepted || gst_caps_can_intersect(caps, sink);
+            gst_caps_unref(sink);
+          }
+        }
+        EXPECT_TRUE(accepted) << depay->factory << " refuses " << text;
+        gst_object_unref(f);
+      }
+      gst_caps_unref(caps);
+    }
+  }
+}
+
+// Quoting survives GStreamer's parser: what the peer wrote is what the field holds.
+TEST_F(GstRegistry, RtpCapsKeepHostileValuesInsideTheirField) {
+  Codec c;
+  c.id = 100;
+  c.name = "vp8\", media=(string)audio";
+  c.clock_rate = 90000;
+  c.parameters = {{"x-google-min-bitrate", "a\"b\\c, payload=(int)1"}, {"tab", "x\ty"}};
+  const std::string text = rtp_caps(MediaType::kVideo, c);
+  GstCaps* caps = gst_caps_from_string(text.c_str());
+  ASSERT_NE(caps, nullptr) << text;
+  const GstStructure* s = gst_caps_get_structure(caps, 0);
+  EXPECT_STREQ(gst_structure_get_string(s, "media"), "video");
+  int payload = 0;
+  EXPECT_TRUE(gst_structure_get_int(s, "payload", &payload));
+  EXPECT_EQ(payload, 100);
+  EXPECT_STREQ(gst_structure_get_string(s, "encoding-name"), "VP8\", MEDIA=(STRING)AUDIO");
+  EXPECT_STREQ(gst_structure_get_string(s, "x-google-min-bitrate"), "a\"b\\c, payload=(int)1");
+  EXPECT_STREQ(gst_structure_get_string(s, "tab"), "x\ty");
+  gst_caps_unref(caps);
 }
 
 }  // namespace
