@@ -75,6 +75,7 @@ struct TestTransport::Stream : std::enable_shared_from_this<TestTransport::Strea
   std::array<char, 512> buffer{};
   udp::endpoint sender;
   MediaEvents* events = nullptr;  // the owner's; valid while !closed
+  Timing timing;
 
   void receive() {
     auto self = shared_from_this();
@@ -122,7 +123,7 @@ struct TestTransport::Stream : std::enable_shared_from_this<TestTransport::Strea
     if (connected || failed || closed) {
       return;
     }
-    if (probes >= kMaxProbes) {
+    if (probes >= timing.max_probes) {
       failed = true;
       std::string where;
       for (const auto& e : remote) {
@@ -144,7 +145,7 @@ struct TestTransport::Stream : std::enable_shared_from_this<TestTransport::Strea
                            [datagram](const boost::system::error_code&, std::size_t) {});
     }
     auto self = shared_from_this();
-    timer.expires_after(kProbeInterval);
+    timer.expires_after(timing.probe_interval);
     timer.async_wait([self](const boost::system::error_code& ec) {
       if (!ec) {
         self->probe();
@@ -160,7 +161,9 @@ struct TestTransport::Stream : std::enable_shared_from_this<TestTransport::Strea
   }
 };
 
-TestTransport::TestTransport(asio::io_context& io) : io_(io) {}
+TestTransport::TestTransport(asio::io_context& io) : TestTransport(io, Timing{}) {}
+
+TestTransport::TestTransport(asio::io_context& io, Timing timing) : io_(io), timing_(timing) {}
 
 TestTransport::~TestTransport() {
   for (auto& [sid, call] : calls_) {
@@ -181,6 +184,7 @@ Result<std::vector<jingle::LocalTransport>> TestTransport::prepare(
     auto s = std::make_shared<Stream>(io_, sid, contents[i]);
     s->media = i < media.size() ? media[i] : codecs::MediaType::kAudio;
     s->events = &events_;
+    s->timing = timing_;
     boost::system::error_code ec;
     s->socket.open(udp::v4(), ec);
     if (!ec) {

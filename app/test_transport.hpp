@@ -24,10 +24,13 @@ namespace jcall::app {
 
 class TestTransport : public MediaBackend {
  public:
-  static constexpr std::chrono::milliseconds kProbeInterval{100};
-  static constexpr int kMaxProbes = 40;  // then transport_failed (about 4 s)
+  struct Timing {
+    std::chrono::milliseconds probe_interval{100};
+    int max_probes = 40;  // then transport_failed (about 4 s)
+  };
 
   explicit TestTransport(boost::asio::io_context& io);
+  TestTransport(boost::asio::io_context& io, Timing timing);
   ~TestTransport() override;
   TestTransport(const TestTransport&) = delete;
   TestTransport& operator=(const TestTransport&) = delete;
@@ -56,6 +59,7 @@ class TestTransport : public MediaBackend {
   void add_remote(const std::string& sid, Call& call, const jingle::out::RemoteCandidates& c);
 
   boost::asio::io_context& io_;
+  Timing timing_;
   MediaEvents events_;
   std::map<std::string, Call> calls_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
