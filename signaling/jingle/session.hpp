@@ -30,6 +30,8 @@ using Clock = std::chrono::steady_clock;
 using TimePoint = Clock::time_point;
 
 enum class Role { kInitiator, kResponder };
+// XEP-0166 states. kActive: the initiator has received session-accept; the responder's
+// session-accept was acknowledged (or media connected after it was sent). kEnded is terminal.
 enum class State { kPending, kActive, kEnded };
 std::string_view to_string(State s);
 
@@ -143,7 +145,8 @@ class Session {
   bool owns_iq_id(std::string_view id) const;  // our pending set with this id
 
   // ---- local commands ----
-  // Responder: accept with a transport per offered content (same order as offered()).
+  // Responder: accept with a transport per offered content, in the order of contents() (the
+  // offered contents jcall can take; the others are left out of the accept, i.e. rejected).
   Result<void> accept(std::vector<LocalTransport> transports, TimePoint now);
   // Responder before accepting: decline/busy; either side anytime: hang up (success), etc.
   void terminate(Condition condition, std::optional<std::string> text, TimePoint now);
@@ -157,6 +160,8 @@ class Session {
   // ---- transport events from media ----
   void local_candidate(std::string_view content, Candidate candidate, TimePoint now);
   void gathering_done(std::string_view content, TimePoint now);
+  // Never activates a session by itself: only a responder whose session-accept is sent but not
+  // yet acknowledged becomes active on it.
   void transport_connected(std::string_view content, TimePoint now);
   void transport_failed(std::string_view content, std::string why, TimePoint now);
   // We restart ICE with new credentials (sent as transport-info).
