@@ -371,6 +371,7 @@ void Session::handle_initiate(const xml::Element& iq, TimePoint now) {
     terminate(failure->condition, failure->text, now);
     return;
   }
+  fill_bundle_credentials(offered_bundle);
   for (const auto& c : j.contents) {
     if (find(c.name) != nullptr && c.transport) {
       emit_remote_candidates(c.name, *c.transport);
@@ -591,6 +592,7 @@ void Session::on_session_accept(const xml::Element& iq, const Jingle& j, TimePoi
       bundle_.push_back(n);
     }
   }
+  fill_bundle_credentials(bundle_);
   if (!rejected.empty()) {
     emit(out::RemoveMedia{rejected});
   }
@@ -1661,6 +1663,34 @@ void Session::end(std::optional<Reason> reason, bool by_peer) {
   pending_.clear();
   ring_deadline_.reset();
   emit(out::StateChanged{State::kEnded, std::move(reason), by_peer});
+}
+
+// XEP-0338: the contents of a BUNDLE group share one transport; a content that came without
+// ICE credentials of its own uses those of the group.
+void Session::fill_bundle_credentials(const std::vector<std::string>& bundle) {
+  const ContentState* with = nullptr;
+  for (const auto& n : bundle) {
+    const ContentState* st = find(n);
+    if (st != nullptr && !st->remote_ufrag.empty() && !st->remote_pwd.empty()) {
+      with = st;
+      break;
+    }
+  }
+  if (with == nullptr) {
+    return;
+  }
+  const std::string ufrag = with->remote_ufrag;
+  const std::string pwd = with->remote_pwd;
+  for (const auto& n : bundle) {
+    ContentState* st = find(n);
+    if (st != nullptr && st->remote_ufrag.empty()) {
+      st->remote_ufrag = ufrag;
+      st->remote_pwd = pwd;
+      if (st->negotiated) {
+        st->negotiated = negotiate(*st);
+      }
+    }
+  }
 }
 
 void Session::emit_remote_candidates(const std::string& name, const IceUdpTransport& t) {

@@ -251,6 +251,7 @@ class Session {
   void become_active();
   void end(std::optional<Reason> reason, bool by_peer);
   void emit_remote_candidates(const std::string& name, const IceUdpTransport& t);
+  void fill_bundle_credentials(const std::vector<std::string>& bundle);
   void flush_queued(ContentState& st, TimePoint now);
   std::uint32_t pick_ssrc();
   std::string unique_name(codecs::MediaType media) const;

@@ -831,6 +831,30 @@ Session outgoing_active_with_video() {
   return s;
 }
 
+TEST(SessionAction, SessionAcceptReceivedBundledContentSharesTheGroupCredentials) {
+  Outputs init;
+  Session s = outgoing(&init, true);
+  const auto [vp8, rtx] = offered_vp8(init.sent().at(0));
+  std::string video = video_content("initiator", "video", "active");
+  video = replace_all(video, "id='100' name='VP8'", "id='" + vp8 + "' name='VP8'");
+  video = replace_all(video,
+                      "<payload-type id='101' name='rtx' clockrate='90000'>"
+                      "<parameter name='apt' value='100'/></payload-type>",
+                      "");
+  video = replace_all(video, " ufrag='bV1' pwd='bobvideopassword0123456'", "");
+  std::string accept = replace_all(accept_audio(), "<group ", video + "<group ");
+  accept = replace_all(accept, "<content name='audio'/></group>",
+                       "<content name='audio'/><content name='video'/></group>");
+  s.handle_iq(parse(iq_set(kBob, kAlice, "acc1", accept)), kT0);
+  Outputs o = drain(s);
+  auto cm = o.of<out::ConfigureMedia>();
+  ASSERT_EQ(cm.size(), 1u);
+  EXPECT_EQ(cm[0].bundle, (std::vector<std::string>{"audio", "video"}));
+  ASSERT_EQ(cm[0].contents.size(), 2u);
+  EXPECT_EQ(cm[0].contents[1].remote_ufrag, "bU2");
+  EXPECT_EQ(cm[0].contents[1].remote_pwd, "bobpassword0123456789cd");
+}
+
 TEST(SessionAction, ContentRemoveSentRemovesMedia) {
   Session s = outgoing_active_with_video();
   ASSERT_TRUE(s.remove_content("video", kT0));
