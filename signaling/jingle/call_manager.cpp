@@ -349,22 +349,28 @@ void CallManager::accept_incoming_session(Call& call, TimePoint now) {
   if (!call.session || !call.user_accepted || call.session_accept_sent ||
       call.session->state() != State::kPending || call.phase == detail::CallPhase::kEnded)
     return;
+  // One transport per offered content, by media; media prepares what is missing first, under
+  // the session's content names.
   std::vector<LocalTransport> transports;
   std::vector<codecs::MediaType> missing;
+  std::vector<std::string> missing_names;
   for (const Content& c : call.session->contents()) {
     const codecs::MediaType media = content_media(c).value_or(codecs::MediaType::kAudio);
     auto it = std::find_if(call.transports.begin(), call.transports.end(),
                            [&](const auto& t) { return t.first == media; });
     if (it == call.transports.end()) {
-      if (std::find(missing.begin(), missing.end(), media) == missing.end())
+      if (std::find(missing.begin(), missing.end(), media) == missing.end()) {
         missing.push_back(media);
+        missing_names.push_back(c.name);
+      }
       continue;
     }
     transports.push_back(it->second);
   }
   if (!missing.empty()) {
     if (call.transport_requests.empty())
-      request_transports(call, detail::TransportRequest::Purpose::kCall, missing, aliases(missing));
+      request_transports(call, detail::TransportRequest::Purpose::kCall, std::move(missing),
+                         std::move(missing_names));
     return;
   }
   call.session_accept_sent = true;
@@ -594,11 +600,7 @@ void CallManager::handle_session_initiate(const xml::Element& iq,
     call.user_accepted = true;
     drain(call, now);
     emit_state(call, CallState::kConnecting, std::nullopt, false, "tie-break");
-    std::vector<std::string> names;
-    for (const Content& content : call.session->contents())
-      names.push_back(content.name);
-    request_transports(call, detail::TransportRequest::Purpose::kCall, call.media,
-                       std::move(names));
+    accept_incoming_session(call, now);  // asks media for the transports first
     return;
   }
   drain(call, now);  // the IQ result first
@@ -862,6 +864,10 @@ Result<std::string> CallManager::call(const xmpp::Jid& to, CallOptions options, 
 
   Call c;
   c.sid = config_.make_sid();
+  for (int tries = 0; find_call(c.sid) && tries < 8; ++tries)
+    c.sid = config_.make_sid();  // a sid is never reused, even one the peer chose
+  if (c.sid.empty() || find_call(c.sid))
+    return make_error(Errc::bad_request, "no fresh session id");
   c.outgoing = true;
   c.jmi = jmi;
   c.phase = detail::CallPhase::kProposing;
@@ -952,15 +958,7 @@ Result<void> CallManager::accept(std::string_view sid, TimePoint now) {
   if (call->jmi)
     send_jmi(*call, JmiMessage::Kind::kProceed, call->peer, std::nullopt);
   emit_state(*call, CallState::kConnecting);
-  if (call->transports.empty() && call->transport_requests.empty()) {
-    std::vector<std::string> names;
-    for (const Content& c : call->session->contents())
-      names.push_back(c.name);
-    request_transports(*call, detail::TransportRequest::Purpose::kCall, call->media,
-                       std::move(names));
-    return {};
-  }
-  accept_incoming_session(*call, now);
+  accept_incoming_session(*call, now);  // asks media for the transports first
   return {};
 }
 
