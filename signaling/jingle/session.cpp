@@ -11,10 +11,16 @@
 //   session with <security-error/>, in a content-add it is answered by content-reject.
 // - An IQ set after the session ended gets <item-not-found/><unknown-session/> (XEP-0166 §6.7:
 //   "MUST reply with an <unknown-session/> error"), not out-of-order.
-// - Content-add race (§7.2 modify race: "the modify message from the session initiator MUST
-//   trump"): while our own content-add is unanswered, a content-add from the peer is refused
-//   with <conflict/><tie-break/> when we are the initiator; when we are the responder we drop
-//   our own and handle the initiator's.
+// - Content-add race (§7.2 "Tie Breaking Related to Jingle Actions", existing session: "the
+//   action sent by the initiator MUST overrule the action sent by the responder"): while our
+//   own content-add is unanswered, a content-add from the peer is refused with
+//   <conflict/><tie-break/> when we are the initiator; when we are the responder we drop our
+//   own (its tie-break error then changes nothing) and handle the initiator's.
+// - content-add is handled in the ACTIVE state only; in PENDING it is refused with
+//   out-of-order (XEP-0166 allows it there, but neither side has media to extend yet).
+// - A content whose answer cannot be used (no common codec, no fingerprint) is refused with
+//   content-reject (received content-add) or removed with content-remove (our content-add was
+//   accepted with an unusable answer); the session goes on with the others.
 // - transport-info with a ufrag equal to the known one and no pwd (StanzaJS) is plain trickle;
 //   a new ufrag with a pwd is an ICE restart; a new ufrag without a pwd is stale and dropped.
 // - ConfigureMedia always lists every negotiated content (the full desired state).
@@ -1522,7 +1528,8 @@ Jingle Session::make_jingle(Action a) const {
   Jingle j;
   j.action = a;
   j.sid = sid_;
-  if (!initiator_.empty()) {
+  // XEP-0166 §7.1: 'initiator' only on session-initiate ('responder' only on session-accept).
+  if (a == Action::kSessionInitiate && !initiator_.empty()) {
     j.initiator = initiator_;
   }
   return j;

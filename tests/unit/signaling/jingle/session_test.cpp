@@ -442,6 +442,7 @@ TEST(SessionAction, SessionTerminateSentWithoutText) {
   ASSERT_TRUE(j && j->reason);
   EXPECT_EQ(j->reason->condition, Condition::kSuccess);
   EXPECT_FALSE(j->reason->text);
+  EXPECT_FALSE(j->initiator);                           // XEP-0166 §7.1: only on session-initiate
   s.terminate(Condition::kSuccess, std::nullopt, kT0);  // already ended: nothing
   EXPECT_FALSE(s.has_output());
 }
