@@ -3,10 +3,11 @@
 // test transport behind the media seam (app/test_transport.hpp: "connected" means the
 // candidates exchanged through Jingle reached the other process). Covers the whole JMI flow,
 // reject, retract, busy, two devices of the callee, a direct call to a full JID, and video
-// removed and added again during a call.
+// removed and added again during a call, mute and hold.
 #include <algorithm>
 #include <chrono>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -377,6 +378,41 @@ TEST(Calls, AudioVideoThenVideoOffAndOnAgain) {
   ASSERT_TRUE(ended) << bob.raw();
   EXPECT_EQ((*ended)["reason"], "success");
   ASSERT_TRUE(alice.wait_for(call_state("ended"))) << alice.raw();
+  EXPECT_EQ(alice.quit(), 0);
+  EXPECT_EQ(bob.quit(), 0);
+}
+
+// XEP-0167 §7 session-info through stdin commands: the peer sees mute/unmute and hold/unhold.
+TEST(Calls, MuteAndHoldReachThePeer) {
+  auto server = start_server();
+  ASSERT_TRUE(server);
+  Jcall bob(*server, "bob@localhost/desk", "bob-pw-2", {"--answer"});
+  online(bob);
+  Jcall alice(*server, "alice@localhost/phone", "alice-pw-1");
+  online(alice);
+  alice.command({{"cmd", "call"}, {"to", "bob@localhost"}});
+  auto active = alice.wait_for(call_state("active"), 20s);
+  ASSERT_TRUE(active) << alice.raw();
+  ASSERT_TRUE(bob.wait_for(call_state("active"))) << bob.raw();
+  auto peer_info = [](const std::string& info) {
+    return [info](const json& e) {
+      return e["event"] == "call-media" && e["what"] == "peer-info" && e["info"] == info;
+    };
+  };
+  for (const auto& [cmd, on, info] :
+       std::vector<std::tuple<std::string, bool, std::string>>{{"mute", true, "mute"},
+                                                               {"mute", false, "unmute"},
+                                                               {"hold", true, "hold"},
+                                                               {"hold", false, "unhold"}}) {
+    alice.command({{"cmd", cmd}, {"on", on}});
+    EXPECT_TRUE(bob.wait_for(peer_info(info))) << info << "\n" << bob.raw();
+  }
+  alice.pump();
+  EXPECT_TRUE(alice.all("error").empty()) << alice.raw();
+  alice.command({{"cmd", "hangup"}});
+  auto ended = bob.wait_for(call_state("ended"));
+  ASSERT_TRUE(ended) << bob.raw();
+  EXPECT_EQ((*ended)["reason"], "success");
   EXPECT_EQ(alice.quit(), 0);
   EXPECT_EQ(bob.quit(), 0);
 }
