@@ -107,6 +107,9 @@ class Fuzzer {
 
   void run() {
     start();
+    if (in_.pick(2) == 0) {
+      reach_active();
+    }
     for (int steps = 0; steps < 64 && !in_.empty(); ++steps) {
       step();
     }
@@ -122,9 +125,45 @@ class Fuzzer {
     return c;
   }
 
+  // Mostly a content the session has, sometimes any name.
   std::string name() {
+    const auto& contents = session_->contents();
+    if (!contents.empty() && in_.pick(4) != 0) {
+      return contents[in_.pick(contents.size())].name;
+    }
     static constexpr const char* kNames[] = {"audio", "video", "a0", "v1", "nope", "video-2"};
     return kNames[in_.pick(6)];
+  }
+
+  // Half of the runs first go the happy way to an active session, so that the random steps
+  // start from there (content-add races, restarts, hold...).
+  void reach_active() {
+    if (session_->role() == Role::kInitiator) {
+      deliver_set_from(
+          kPeer,
+          jingle("session-accept",
+                 "<content creator='initiator' name='audio'>" + audio_description("96", false) +
+                     transport("bU2", "bob-password-0123456789", fingerprint("active")) +
+                     "</content>"));
+      return;
+    }
+    std::vector<LocalTransport> ts(session_->contents().size(), LocalTransport{});
+    for (auto& t : ts) {
+      t = LocalTransport{"lA", "local-password-0123456789", "sha-256", kFp};
+    }
+    if (session_->accept(std::move(ts), now_)) {
+      accept_done_ = true;
+    }
+    after_step(false);
+    if (session_->state() == State::kPending && !last_set_.empty()) {
+      const std::string id = last_set_;
+      auto e = xml::parse_element(std::string("<iq xmlns='jabber:client' type='result' from='") +
+                                  kPeer + "' to='" + kSelf + "' id='" + id + "'/>");
+      check(e.has_value(), "result parses");
+      our_sets_.erase(id);
+      session_->handle_iq(*e, now_);
+      after_step(false);
+    }
   }
 
   std::string creator() { return in_.pick(2) == 0 ? "initiator" : "responder"; }
@@ -275,9 +314,13 @@ class Fuzzer {
 
   void deliver_set() {
     const bool stranger = in_.pick(8) == 0;
-    const char* from = stranger ? kStranger : kPeer;
+    deliver_set_from(stranger ? kStranger : kPeer, peer_action());
+  }
+
+  void deliver_set_from(const char* from, const std::string& body) {
+    const bool stranger = from == kStranger;
     const std::string id = "in" + std::to_string(++in_ids_);
-    const std::string text = set_iq(from, id, peer_action());
+    const std::string text = set_iq(from, id, body);
     auto e = xml::parse_element(text);
     check(e.has_value(), "menu stanza parses");
     const State before = session_->state();
@@ -470,6 +513,7 @@ class Fuzzer {
                   session_->state() == State::kEnded,
               "a set we do not track");
         our_sets_.insert(id);
+        last_set_ = id;
         continue;
       }
       check(!ended_, "an event after the end");
@@ -511,6 +555,7 @@ class Fuzzer {
   TimePoint now_;
   int ids_ = 0;
   int in_ids_ = 0;
+  std::string last_set_;  // the id of the last set we sent
   std::set<std::string> our_sets_;
   std::optional<std::string> expect_answer_;
   std::string expect_answer_to_;
