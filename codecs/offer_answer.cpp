@@ -295,10 +295,15 @@ Result<Negotiated> answer_offer(MediaType media,
                                 const std::vector<Codec>& offered_raw,
                                 const std::vector<HeaderExtension>& offered_extensions,
                                 const Preferences& prefs) {
+  // A payload type number written twice names no format for sure (RFC 3264 §5.1 maps each
+  // number to one format): every payload type with that number is left out.
   std::vector<Codec> offered;
   offered.reserve(offered_raw.size());
   for (const Codec& c : offered_raw) {
-    offered.push_back(with_implied_fields(c, media));
+    const auto same_id = [&](const Codec& o) { return o.id == c.id; };
+    if (std::count_if(offered_raw.begin(), offered_raw.end(), same_id) == 1) {
+      offered.push_back(with_implied_fields(c, media));
+    }
   }
   Negotiated n;
   std::set<std::uint8_t> taken;

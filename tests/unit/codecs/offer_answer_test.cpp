@@ -430,6 +430,18 @@ TEST(AnswerOffer, OpusOfferedMonoDoesNotMatch) {
   EXPECT_FALSE(a);
 }
 
+TEST(AnswerOffer, PayloadTypeNumberOfferedTwiceIsLeftOut) {
+  // Found by codecs_fuzz: red and telephone-event both numbered 63.
+  const auto a = answer_offer(
+      kAudio,
+      {pt(111, "opus", 48000, 2), pt(63, "red", 48000, 2), pt(63, "telephone-event", 8000),
+       pt(0, "PCMU", 8000), pt(96, "PCMA", 8000), pt(96, "G722", 8000)},
+      {}, Preferences{});
+  ASSERT_TRUE(a) << a.error().describe();
+  EXPECT_EQ(summary(a->codecs), (std::vector<std::string>{"111:opus/48000/2", "0:PCMU/8000"}));
+  EXPECT_FALSE(answer_offer(kAudio, {pt(0, "PCMU", 8000), pt(0, "PCMU", 8000)}, {}, Preferences{}));
+}
+
 TEST(AnswerOffer, StaticPayloadTypesMayOmitNameAndClockRate) {
   Codec pcmu;
   pcmu.id = 0;  // <payload-type id='0'/>
