@@ -241,6 +241,7 @@ void establish(Channel& ch, bool video) {
   EXPECT_TRUE(alice_rc.back().end_of_candidates);
   ASSERT_FALSE(ch.alice.of<out::PeerInfo>().empty());
   EXPECT_EQ(ch.alice.of<out::PeerInfo>()[0].info.kind, RtpInfo::Kind::kRinging);
+  expect_negotiated(ch, video ? 2 : 1);  // every scenario starts from a checked negotiation
 }
 
 TEST(SessionPair, AudioCall) {
