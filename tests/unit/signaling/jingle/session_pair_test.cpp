@@ -325,6 +325,28 @@ TEST(SessionPair, HoldAndUnhold) {
   }
 }
 
+TEST(SessionPair, IceRestartFromEitherSide) {
+  for (unsigned seed = 0; seed < kSeeds; ++seed) {
+    SCOPED_TRACE(seed);
+    Channel ch(seed);
+    establish(ch, false);
+    ch.alice.session->restart_ice(
+        "audio", local_transport("aR", "alice-restart-password-01", kFpAlice), ch.now);
+    ch.bob.session->restart_ice("audio", local_transport("bR", "bob-restart-password-0123", kFpBob),
+                                ch.now);
+    ch.run();
+    auto at_bob = ch.bob.of<out::IceRestart>();
+    ASSERT_EQ(at_bob.size(), 1u);
+    EXPECT_EQ(at_bob[0].ufrag, "aR");
+    EXPECT_EQ(at_bob[0].pwd, "alice-restart-password-01");
+    auto at_alice = ch.alice.of<out::IceRestart>();
+    ASSERT_EQ(at_alice.size(), 1u);
+    EXPECT_EQ(at_alice[0].ufrag, "bR");
+    EXPECT_EQ(ch.alice.session->state(), State::kActive);
+    EXPECT_EQ(ch.bob.session->state(), State::kActive);
+  }
+}
+
 TEST(SessionPair, Mute) {
   for (unsigned seed = 0; seed < kSeeds; ++seed) {
     SCOPED_TRACE(seed);
