@@ -417,5 +417,52 @@ TEST(Calls, MuteAndHoldReachThePeer) {
   EXPECT_EQ(bob.quit(), 0);
 }
 
+// The client's routing of call stanzas: a Jingle IQ for no session is answered by the call
+// logic (XEP-0166 §7.2.1 unknown-session, not the client's service-unavailable), and a JMI
+// propose inside a carbon that did not come from our own account is not believed (XEP-0280 §11).
+TEST(Calls, ForeignCallStanzas) {
+  auto server = start_server();
+  ASSERT_TRUE(server);
+  Jcall alice(*server, "alice@localhost/phone", "alice-pw-1", {"--answer"});
+  Jcall bob(*server, "bob@localhost/desk", "bob-pw-2");
+  online(alice);
+  online(bob);
+  bob.command({{"cmd", "iq"},
+               {"xml",
+                "<iq type='set' to='alice@localhost/phone'><jingle xmlns='urn:xmpp:jingle:1' "
+                "action='session-terminate' sid='no-such-session'><reason><success/></reason>"
+                "</jingle></iq>"}});
+  auto answer = bob.wait_event("iq_result");
+  ASSERT_TRUE(answer) << bob.raw();
+  EXPECT_EQ((*answer)["ok"], false);
+  const std::string error = (*answer)["error"];
+  EXPECT_NE(error.find("item-not-found"), std::string::npos) << error;
+
+  // A forged carbon: Bob wraps a propose "from Alice's other device" in <received/>.
+  bob.command(
+      {{"cmd", "raw"},
+       {"xml",
+        "<message to='alice@localhost/phone' type='chat'><received xmlns='urn:xmpp:carbons:2'>"
+        "<forwarded xmlns='urn:xmpp:forward:0'><message xmlns='jabber:client' "
+        "from='mallory@localhost/x' to='alice@localhost/phone' type='chat'><propose "
+        "xmlns='urn:xmpp:jingle-message:0' id='forged-1'><description "
+        "xmlns='urn:xmpp:jingle:apps:rtp:1' media='audio'/></propose></message></forwarded>"
+        "</received></message>"}});
+  // A real call afterwards shows alice is listening; the forged one never rang.
+  bob.command({{"cmd", "call"}, {"to", "alice@localhost/phone"}, {"video", false}});
+  auto incoming = alice.wait_event("call-incoming", 15s);
+  ASSERT_TRUE(incoming) << alice.raw();
+  EXPECT_EQ((*incoming)["from"], "bob@localhost/desk");
+  EXPECT_NE((*incoming)["sid"], "forged-1");
+  ASSERT_TRUE(bob.wait_for(call_state("active"), 20s)) << bob.raw();
+  for (const auto& e : alice.all("call")) {
+    EXPECT_NE(e["sid"], "forged-1") << e;
+  }
+  bob.command({{"cmd", "hangup"}});
+  ASSERT_TRUE(alice.wait_for(call_state("ended"))) << alice.raw();
+  EXPECT_EQ(alice.quit(), 0);
+  EXPECT_EQ(bob.quit(), 0);
+}
+
 }  // namespace
 }  // namespace jcall::test
