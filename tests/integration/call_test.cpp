@@ -274,7 +274,7 @@ TEST(Calls, SecondDeviceStopsRingingWhenTheFirstAnswers) {
 TEST(Calls, DirectCallToAFullJidWithoutJmi) {
   auto server = start_server();
   ASSERT_TRUE(server);
-  Jcall bob(*server, "bob@localhost/desk", "bob-pw-2", {"--answer"});
+  Jcall bob(*server, "bob@localhost/desk", "bob-pw-2", {"--answer-once"});
   online(bob);
   Jcall alice(*server, "alice@localhost/phone", "alice-pw-1",
               {"--call", "bob@localhost/desk", "--jmi", "no", "--hangup-after", "0.5"});
@@ -292,7 +292,9 @@ TEST(Calls, DirectCallToAFullJidWithoutJmi) {
   auto incoming = bob.wait_event("call-incoming");
   ASSERT_TRUE(incoming) << bob.raw();
   EXPECT_EQ((*incoming)["jmi"], false);
-  EXPECT_EQ(bob.quit(), 0);
+  // --answer-once: bob exits by himself after that call, 0 because it connected.
+  EXPECT_EQ(bob.finish(), 0) << bob.raw();
+  EXPECT_EQ(bob.all("call-summary").size(), 1u);
 }
 
 // A full JID whose caps list urn:xmpp:jingle-message:0 (jcall's do) gets a propose first.
@@ -461,6 +463,30 @@ TEST(Calls, ForeignCallStanzas) {
   bob.command({{"cmd", "hangup"}});
   ASSERT_TRUE(alice.wait_for(call_state("ended"))) << alice.raw();
   EXPECT_EQ(alice.quit(), 0);
+  EXPECT_EQ(bob.quit(), 0);
+}
+
+TEST(Calls, UnansweredCallTimesOut) {
+  auto server = start_server();
+  ASSERT_TRUE(server);
+  Jcall bob(*server, "bob@localhost/desk", "bob-pw-2");  // rings, nobody answers
+  online(bob);
+  Jcall alice(*server, "alice@localhost/phone", "alice-pw-1",
+              {"--call", "bob@localhost", "--ring-timeout", "1.5"});
+  auto ended = alice.wait_for(call_state("ended"), 20s);
+  ASSERT_TRUE(ended) << alice.raw();
+  EXPECT_EQ((*ended)["reason"], "timeout") << *ended;
+  EXPECT_EQ((*ended)["by"], "local") << *ended;
+  EXPECT_EQ(alice.finish(), 1);
+  const auto timeline = alice.all("call-summary").at(0)["timeline"];
+  ASSERT_GE(timeline.size(), 2u);
+  // From the propose to the end: the ring timeout, not much less, not much more.
+  const auto span = timeline.back()["t_ms"].get<int>() - timeline.front()["t_ms"].get<int>();
+  EXPECT_GE(span, 1400) << timeline;
+  EXPECT_LT(span, 5000) << timeline;
+  auto bob_ended = bob.wait_for(call_state("ended"));
+  ASSERT_TRUE(bob_ended) << bob.raw();
+  EXPECT_EQ((*bob_ended)["by"], "peer");
   EXPECT_EQ(bob.quit(), 0);
 }
 
