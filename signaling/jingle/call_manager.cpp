@@ -1036,7 +1036,13 @@ Result<void> CallManager::set_mute(std::string_view sid, bool mute, TimePoint no
     return make_error(Errc::unknown_session, "no session in call " + std::string(sid));
   RtpInfo info;
   info.kind = mute ? RtpInfo::Kind::kMute : RtpInfo::Kind::kUnmute;
-  info.creator = call->outgoing ? "initiator" : "responder";
+  // XEP-0167 §7: 'creator' names who created the muted content(s); no 'name' means all of
+  // them, which (audio first, video added by either side) is nearly always the initiator.
+  Creator creator = Creator::kInitiator;
+  for (const Content& c : call->session->contents())
+    if (c.creator != Creator::kInitiator)
+      creator = call->outgoing ? Creator::kInitiator : Creator::kResponder;
+  info.creator = std::string(to_string(creator));
   auto r = call->session->send_info(info, now);
   drain(*call, now);
   return r;
