@@ -626,6 +626,14 @@ bool CallManager::handle_message(const xml::Element& message, TimePoint now, Car
   if (!from)
     return true;
 
+  if (carbon == Carbon::kReceived) {
+    // A copy of a message that the server delivered to another of our devices. Addressed to
+    // our bare JID it was meant for all of them (the server picked another device by priority,
+    // RFC 6121 §8.5.2.1.1): it counts as received here too.
+    auto to = xmpp::Jid::parse(message.attr_or("to", ""));
+    if (to && to->is_bare() && to->bare() == config_.self.bare())
+      carbon = Carbon::kNone;
+  }
   if (carbon == Carbon::kSent) {
     // Our own message, sent by another of our devices (to the peer).
     if (from->bare() != config_.self.bare())

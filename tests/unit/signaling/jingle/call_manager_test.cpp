@@ -750,6 +750,33 @@ TEST_F(CallManagerTest, JmiMessageFromAStrangerForAnExistingSidIsIgnored) {
   EXPECT_EQ(last_state(alice(), sid)->state, CallState::kActive);
 }
 
+TEST(CallManagerCarbons, CallerOnALowerPriorityDeviceSeesTheAnswerAsACarbon) {
+  // The server delivered bob's proceed, addressed to alice's bare JID, to her other (higher
+  // priority) device only: alice/desk, which called, gets it as a "received" carbon.
+  for (const bool to_bare : {true, false}) {
+    Server server;
+    Device& alice = server.add("alice@example.com/desk", "a-sid-");
+    auto sid = alice.manager->call(jid("bob@example.com"), {}, server.now());
+    ASSERT_TRUE(sid);
+    server.collect();
+    xml::Element proceed =
+        parse("<message xmlns='jabber:client' from='bob@example.com/phone' type='chat' to='" +
+              std::string(to_bare ? "alice@example.com" : "alice@example.com/other") +
+              "'><proceed xmlns='urn:xmpp:jingle-message:0' id='" + *sid + "'/></message>");
+    EXPECT_TRUE(alice.manager->handle_stanza(proceed, server.now(), Carbon::kReceived));
+    server.collect();
+    const auto* st = last_state(alice, *sid);
+    ASSERT_NE(st, nullptr);
+    if (to_bare) {
+      EXPECT_EQ(st->state, CallState::kConnecting);
+      EXPECT_EQ(st->peer, jid("bob@example.com/phone"));
+    } else {
+      // Addressed to another of alice's devices, it is not hers.
+      EXPECT_EQ(st->state, CallState::kProposing);
+    }
+  }
+}
+
 TEST_F(CallManagerTest, BouncedProposeEndsTheCallAsUnreachable) {
   server_.add("dave@example.com/x", "d-sid-");
   auto sid = alice().manager->call(jid("nobody@example.com"), {}, server_.now());
