@@ -460,6 +460,28 @@ TEST_F(CallManagerTest, JmiBusyRejectsWithBusyWhileInAnotherCall) {
   EXPECT_EQ(jmi_sent(server_, "alice@example.com/desk", "ringing", *third).size(), 1u);
 }
 
+TEST_F(CallManagerTest, CalleeHangsUpAfterProceedBeforeTheSessionInitiate) {
+  alice().auto_media = false;  // alice's media is slow: no session-initiate yet
+  const std::string sid = call_bob();
+  ASSERT_TRUE(phone().manager->accept(sid, server_.now()));
+  server_.pump();
+  ASSERT_EQ(last_state(alice(), sid)->state, CallState::kConnecting);
+  ASSERT_TRUE(jingle_sent(server_, "alice@example.com/desk", "session-initiate").empty());
+
+  ASSERT_TRUE(phone().manager->hangup(sid, server_.now()));
+  server_.pump();
+  auto finishes = jmi_sent(server_, "bob@example.com/phone", "finish", sid);
+  ASSERT_EQ(finishes.size(), 1u);
+  EXPECT_EQ(to_of(finishes[0]), "alice@example.com");
+  const auto* a = last_state(alice(), sid);
+  EXPECT_EQ(a->state, CallState::kEnded);
+  EXPECT_TRUE(a->by_peer);
+  EXPECT_EQ(a->detail, "finished");
+  // Alice owes no finish of her own (nothing started), and her media arrives too late.
+  EXPECT_TRUE(jmi_sent(server_, "alice@example.com/desk", "finish").empty());
+  EXPECT_FALSE(alice().manager->provide_transports(sid, {LocalTransport{}}, server_.now()));
+}
+
 TEST_F(CallManagerTest, SecondDeviceStopsRingingWhenTheFirstAnswers) {
   const std::string sid = call_bob();
   ASSERT_EQ(states(laptop(), sid), std::vector<CallState>{CallState::kRinging});
