@@ -3,6 +3,8 @@
 
 #include <random>
 
+#include "signaling/jingle/jmi.hpp"
+#include "signaling/jingle/ns.hpp"
 #include "signaling/xmpp/caps.hpp"
 
 namespace jcall::app {
@@ -133,9 +135,81 @@ std::vector<std::string> CallController::active_calls() const {
   return manager_ ? manager_->active_calls() : std::vector<std::string>{};
 }
 
+void CallController::send(signaling::xml::Element stanza) {
+  if (observer_.stanza) {
+    observer_.stanza(true, stanza);
+  }
+  client_.send_raw_stanza(std::move(stanza));
+}
+
+// --busy: a new call (a propose, or a session-initiate) is answered with <busy/> here, before
+// the call logic sees it (XEP-0353 §3.2 reject; XEP-0166 §6.7 session-terminate). Anything
+// else about such a call (its retract, our terminate's answer) finds no call there and is
+// ignored by the call logic.
+bool CallController::refuse_busy(const signaling::xml::Element& stanza, bool carbon) {
+  if (!always_busy_ || carbon) {
+    return false;
+  }
+  const std::string from(stanza.attr_or("from", ""));
+  auto peer = xmpp::Jid::parse(from);
+  if (!peer) {
+    return false;
+  }
+  jingle::Reason busy;
+  busy.condition = jingle::Condition::kBusy;
+  if (stanza.name == "message") {
+    const auto* payload = jingle::JmiMessage::find_in(stanza);
+    if (payload == nullptr) {
+      return false;
+    }
+    auto propose = jingle::JmiMessage::from_xml(*payload);
+    if (!propose || propose->kind != jingle::JmiMessage::Kind::kPropose) {
+      return false;
+    }
+    jingle::JmiMessage reject;
+    reject.kind = jingle::JmiMessage::Kind::kReject;
+    reject.id = propose->id;
+    reject.reason = busy;
+    const std::string id = config_.make_id();
+    signaling::xml::Element m("message", "jabber:client");
+    m.set_attr("to", peer->bare_str()).set_attr("type", "chat").set_attr("id", id);
+    m.add("origin-id", "urn:xmpp:sid:0").set_attr("id", id);
+    m.add(reject.to_xml());
+    m.add("store", "urn:xmpp:hints");
+    if (observer_.stanza) {
+      observer_.stanza(false, stanza);
+    }
+    send(std::move(m));
+    return true;
+  }
+  const auto* j = stanza.child("jingle", jingle::ns::kJingle);
+  if (stanza.attr_or("type", "") != "set" || j == nullptr ||
+      j->attr_or("action", "") != "session-initiate" || j->attr_or("sid", "").empty()) {
+    return false;
+  }
+  if (observer_.stanza) {
+    observer_.stanza(false, stanza);
+  }
+  signaling::xml::Element result("iq", "jabber:client");
+  result.set_attr("type", "result").set_attr("to", from).set_attr("id", stanza.attr_or("id", ""));
+  client_.send_raw_stanza(std::move(result));
+  jingle::Jingle terminate;
+  terminate.action = jingle::Action::kSessionTerminate;
+  terminate.sid = std::string(j->attr_or("sid", ""));
+  terminate.reason = busy;
+  signaling::xml::Element iq("iq", "jabber:client");
+  iq.set_attr("type", "set").set_attr("to", from).set_attr("id", config_.make_id());
+  iq.add(terminate.to_xml());
+  send(std::move(iq));
+  return true;
+}
+
 bool CallController::on_iq(const signaling::xml::Element& iq) {
   if (!manager_) {
     return false;
+  }
+  if (refuse_busy(iq, false)) {
+    return true;
   }
   const bool handled = manager_->handle_stanza(iq, now());
   if (handled && observer_.stanza) {
@@ -154,6 +228,9 @@ bool CallController::on_jmi_message(const signaling::xml::Element& m,
       carbon == xmpp::ChatMessage::Carbon::kReceived ? CallManager::Carbon::kReceived
       : carbon == xmpp::ChatMessage::Carbon::kSent   ? CallManager::Carbon::kSent
                                                      : CallManager::Carbon::kNone;
+  if (refuse_busy(m, c != CallManager::Carbon::kNone)) {
+    return true;
+  }
   const bool handled = manager_->handle_stanza(m, now(), c);
   if (handled && observer_.stanza) {
     observer_.stanza(false, m);
@@ -269,11 +346,8 @@ void CallController::arm_timer() {
 }
 
 void CallController::handle(jingle::CallOutput& o) {
-  if (auto* send = std::get_if<jingle::call_out::Send>(&o)) {
-    if (observer_.stanza) {
-      observer_.stanza(true, send->stanza);
-    }
-    client_.send_raw_stanza(std::move(send->stanza));
+  if (auto* out = std::get_if<jingle::call_out::Send>(&o)) {
+    send(std::move(out->stanza));
     return;
   }
   if (auto* need = std::get_if<jingle::call_out::NeedTransports>(&o)) {

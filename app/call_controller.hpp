@@ -63,11 +63,16 @@ class CallController {
   Result<void> set_hold(const std::string& sid, bool on);
   Result<void> set_video(const std::string& sid, bool on);
   void set_busy_policy(bool reject_when_busy);
+  // Refuse every new call with <busy/> (XEP-0353 reject, or session-terminate for a direct
+  // session-initiate), as a "do not disturb": the call never reaches the call logic or the user.
+  void set_always_busy(bool on) { always_busy_ = on; }
   std::vector<std::string> active_calls() const;
 
  private:
   bool on_iq(const signaling::xml::Element& iq);
   bool on_jmi_message(const signaling::xml::Element& m, xmpp::ChatMessage::Carbon carbon);
+  bool refuse_busy(const signaling::xml::Element& stanza, bool carbon);
+  void send(signaling::xml::Element stanza);
   Result<void> run(Result<void> r);
   void pump();
   void arm_timer();
@@ -81,6 +86,7 @@ class CallController {
   std::unique_ptr<jingle::CallManager> manager_;
   boost::asio::steady_timer timer_;
   bool reject_when_busy_ = true;
+  bool always_busy_ = false;
   bool pumping_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

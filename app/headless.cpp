@@ -472,6 +472,7 @@ class Headless {
     };
     calls_ = std::make_unique<CallController>(io_, *client_, std::move(config), transport_,
                                               std::move(observer));
+    calls_->set_always_busy(options_.busy);
   }
 
   CallInfo& info(const std::string& sid) {

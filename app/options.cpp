@@ -41,6 +41,7 @@ only proves the exchanged candidates reach the other process, until real media a
   --answer-once          like --answer, and exit when the first call has ended (0 if it connected)
   --answer-delay MS      let it ring this long before accepting
   --reject               decline every incoming call
+  --busy                 refuse every incoming call with <busy/> (do not disturb)
   --jmi auto|yes|no      propose first (XEP-0353): auto = for bare JIDs, and for full JIDs whose
                          caps list urn:xmpp:jingle-message:0
   --ring-timeout S       end an unanswered call after S seconds (default 60)
@@ -153,6 +154,8 @@ Result<Options> parse_options(int argc, char** argv) {
       o.answer = o.answer_once = true;
     } else if (arg == "--reject") {
       o.reject = true;
+    } else if (arg == "--busy") {
+      o.busy = true;
     } else if (arg == "--answer-delay" && value(v)) {
       int n = 0;
       if (std::from_chars(v.data(), v.data() + v.size(), n).ec != std::errc() || n < 0) {
@@ -192,8 +195,8 @@ Result<Options> parse_options(int argc, char** argv) {
   if (!o.headless) {
     return usage_error("the window arrives with a later release; run with --headless (see --help)");
   }
-  if (o.answer && o.reject) {
-    return usage_error("--answer and --reject exclude each other");
+  if (static_cast<int>(o.answer) + static_cast<int>(o.reject) + static_cast<int>(o.busy) > 1) {
+    return usage_error("--answer, --reject and --busy exclude each other");
   }
   if (o.jid.empty()) {
     return usage_error("--jid is required");

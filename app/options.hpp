@@ -35,6 +35,7 @@ struct Options {
   bool answer_once = false;  // --answer-once: also exit when the first call has ended
   int answer_delay_ms = 0;
   bool reject = false;                    // decline incoming calls
+  bool busy = false;                      // refuse incoming calls with <busy/>
   std::string jmi = "auto";               // auto | yes | no
   std::optional<double> ring_timeout_s;   // unanswered calls end with <timeout/>
   std::optional<double> hangup_after_s;   // hang up once a call has been active this long

@@ -229,6 +229,43 @@ TEST(Calls, BusyWhileInAnotherCall) {
   EXPECT_EQ(bob.quit(), 0);
 }
 
+// --busy ("do not disturb"): a propose gets a JMI reject with <busy/>, a direct
+// session-initiate a session-terminate with <busy/>; bob is never shown either call.
+TEST(Calls, BusyFlagRefusesEveryCall) {
+  auto server = start_server();
+  ASSERT_TRUE(server);
+  Jcall bob(*server, "bob@localhost/desk", "bob-pw-2", {"--busy"});
+  online(bob);
+  Jcall alice(*server, "alice@localhost/phone", "alice-pw-1");
+  online(alice);
+  alice.command({{"cmd", "call"}, {"to", "bob@localhost"}});
+  auto ended = alice.wait_for(call_state("ended"), 20s);
+  ASSERT_TRUE(ended) << alice.raw();
+  EXPECT_EQ((*ended)["reason"], "busy") << *ended;
+  EXPECT_EQ((*ended)["by"], "peer") << *ended;
+  EXPECT_TRUE(in_order(signals(alice, (*ended)["sid"]), {"sent propose", "received reject"}));
+
+  alice.command({{"cmd", "call"}, {"to", "bob@localhost/desk"}});  // caps: JMI, so a propose
+  ended = alice.wait_for(call_state("ended"), 20s);
+  ASSERT_TRUE(ended) << alice.raw();
+  EXPECT_EQ((*ended)["reason"], "busy") << *ended;
+  EXPECT_EQ(alice.quit(), 0);
+
+  Jcall direct(*server, "alice@localhost/direct", "alice-pw-1",
+               {"--call", "bob@localhost/desk", "--jmi", "no"});
+  auto direct_ended = direct.wait_for(call_state("ended"), 20s);
+  ASSERT_TRUE(direct_ended) << direct.raw();
+  EXPECT_EQ((*direct_ended)["reason"], "busy") << *direct_ended;
+  EXPECT_EQ((*direct_ended)["by"], "peer") << *direct_ended;
+  EXPECT_TRUE(in_order(signals(direct, (*direct_ended)["sid"]),
+                       {"sent session-initiate", "received session-terminate"}));
+  EXPECT_EQ(direct.finish(), 1);
+  bob.pump();
+  EXPECT_TRUE(bob.all("call-incoming").empty()) << bob.raw();
+  EXPECT_TRUE(bob.all("call").empty()) << bob.raw();
+  EXPECT_EQ(bob.quit(), 0);
+}
+
 TEST(Calls, SecondDeviceStopsRingingWhenTheFirstAnswers) {
   auto server = start_server();
   ASSERT_TRUE(server);
