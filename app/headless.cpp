@@ -90,6 +90,25 @@ json roster_item_json(const xmpp::RosterItem& r) {
               {"groups", r.groups}};
 }
 
+std::string rtp_info_name(signaling::jingle::RtpInfo::Kind k) {
+  using K = signaling::jingle::RtpInfo::Kind;
+  switch (k) {
+    case K::kActive:
+      return "active";
+    case K::kHold:
+      return "hold";
+    case K::kUnhold:
+      return "unhold";
+    case K::kMute:
+      return "mute";
+    case K::kUnmute:
+      return "unmute";
+    case K::kRinging:
+      return "ringing";
+  }
+  return "unknown";
+}
+
 json media_json(const std::vector<codecs::MediaType>& media) {
   json a = json::array();
   for (const auto m : media) {
@@ -743,9 +762,7 @@ class Headless {
                    {"what", "ice-restart"},
                    {"content", out.content}});
           } else if constexpr (std::is_same_v<T, jo::PeerInfo>) {
-            static constexpr const char* kInfo[] = {"active", "hold",   "unhold",
-                                                    "mute",   "unmute", "ringing"};
-            const std::string info_name = kInfo[static_cast<int>(out.info.kind)];
+            const std::string info_name = rtp_info_name(out.info.kind);
             step(c, "peer " + info_name);
             print({{"event", "call-media"},
                    {"sid", m.sid},
