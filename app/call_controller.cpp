@@ -115,8 +115,19 @@ void CallController::on_online(const xmpp::Jid& self, bool resumed) {
     return;  // the same session: calls go on
   }
   if (manager_) {
+    // A new XMPP session (not resumed): the peers can no longer reach the calls of the old
+    // one, so they are over; the user is told so.
     for (const auto& sid : manager_->active_calls()) {
       media_.close(sid);
+      if (observer_.output) {
+        jingle::call_out::StateChanged ended;
+        ended.sid = sid;
+        ended.state = jingle::CallState::kEnded;
+        ended.reason = jingle::Reason{};
+        ended.reason->condition = jingle::Condition::kConnectivityError;
+        ended.detail = "connection lost";
+        observer_.output(ended);
+      }
     }
   }
   config_.self = self;

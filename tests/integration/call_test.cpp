@@ -15,6 +15,7 @@
 
 #include "support/jcall_process.hpp"
 #include "support/prosody_fixture.hpp"
+#include "support/tcp_proxy.hpp"
 
 namespace jcall::test {
 namespace {
@@ -524,6 +525,34 @@ TEST(Calls, UnansweredCallTimesOut) {
   auto bob_ended = bob.wait_for(call_state("ended"));
   ASSERT_TRUE(bob_ended) << bob.raw();
   EXPECT_EQ((*bob_ended)["by"], "peer");
+  EXPECT_EQ(bob.quit(), 0);
+}
+
+// XEP-0198: the callee's TCP connection is cut during the call; it resumes its XMPP session,
+// the call goes on, and the caller's session-terminate (sent meanwhile) still reaches it.
+TEST(Calls, CallSurvivesAResumedConnection) {
+  auto server = start_server();
+  ASSERT_TRUE(server);
+  TcpProxy proxy(static_cast<std::uint16_t>(server->port()));
+  Jcall bob(*server, "bob@localhost/desk", "bob-pw-2", {"--answer"}, proxy.port());
+  online(bob);
+  Jcall alice(*server, "alice@localhost/phone", "alice-pw-1");
+  online(alice);
+  alice.command({{"cmd", "call"}, {"to", "bob@localhost"}});
+  ASSERT_TRUE(alice.wait_for(call_state("active"), 20s)) << alice.raw();
+  auto active = bob.wait_for(call_state("active"));
+  ASSERT_TRUE(active) << bob.raw();
+  EXPECT_EQ(proxy.cut(), 1);
+  alice.command({{"cmd", "hangup"}});
+  auto resumed = bob.wait_for([](const json& e) { return e["event"] == "connected"; }, 20s);
+  ASSERT_TRUE(resumed) << bob.raw();
+  EXPECT_EQ((*resumed)["resumed"], true);
+  auto ended = bob.wait_for(call_state("ended"), 20s);
+  ASSERT_TRUE(ended) << bob.raw();
+  EXPECT_EQ((*ended)["sid"], (*active)["sid"]);
+  EXPECT_EQ((*ended)["reason"], "success") << *ended;
+  EXPECT_EQ((*ended)["by"], "peer") << *ended;
+  EXPECT_EQ(alice.quit(), 0);
   EXPECT_EQ(bob.quit(), 0);
 }
 
