@@ -71,7 +71,11 @@ struct StateChanged {
   xmpp::Jid peer;                // full JID once known
   std::optional<Reason> reason;  // when ended
   bool by_peer = false;
-  std::string detail;  // e.g. "answered on another device", "retracted", "busy"
+  // Why, for people: "answered on another device", "declined on another device", "declined",
+  // "busy", "retracted", "cancelled", "no answer", "missed", "unreachable", "finished",
+  // "tie-break" (reason alternative-session names the call that replaced it), "migrated",
+  // "hung up", "hung up by peer", or a reason condition ("timeout", "failed-transport", ...).
+  std::string detail;
 };
 // Media must prepare a transport (ICE agent, DTLS certificate fingerprint) for these media,
 // then the app calls provide_transports() with one LocalTransport each, in the same order.
