@@ -1,0 +1,413 @@
+// The calls of the headless client (see headless_calls.hpp).
+#include "app/headless_calls.hpp"
+
+#include <chrono>
+
+#include "signaling/jingle/jmi.hpp"
+#include "signaling/jingle/ns.hpp"
+
+namespace jcall::app {
+
+namespace asio = boost::asio;
+using json = nlohmann::ordered_json;
+
+namespace {
+
+const auto kStart = std::chrono::steady_clock::now();
+
+std::string rtp_info_name(signaling::jingle::RtpInfo::Kind k) {
+  using K = signaling::jingle::RtpInfo::Kind;
+  switch (k) {
+    case K::kActive:
+      return "active";
+    case K::kHold:
+      return "hold";
+    case K::kUnhold:
+      return "unhold";
+    case K::kMute:
+      return "mute";
+    case K::kUnmute:
+      return "unmute";
+    case K::kRinging:
+      return "ringing";
+  }
+  return "unknown";
+}
+
+json media_json(const std::vector<codecs::MediaType>& media) {
+  json a = json::array();
+  for (const auto m : media) {
+    a.push_back(std::string(codecs::to_string(m)));
+  }
+  return a;
+}
+
+// What one call stanza is, for the timeline: the JMI message kind or the Jingle action, and
+// the sid it belongs to. Empty when it is not a call stanza (e.g. an IQ result).
+std::pair<std::string, std::string> classify(const signaling::xml::Element& st) {
+  namespace jns = signaling::jingle::ns;
+  if (st.name == "message") {
+    for (const auto& c : st.children) {
+      if (c.ns == jns::kJingleMessage) {
+        return {c.name, std::string(c.attr_or("id", ""))};
+      }
+    }
+    return {};
+  }
+  if (st.name == "iq") {
+    if (const auto* j = st.child("jingle", jns::kJingle)) {
+      return {std::string(j->attr_or("action", "")), std::string(j->attr_or("sid", ""))};
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+std::int64_t t_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               kStart)
+      .count();
+}
+
+HeadlessCalls::HeadlessCalls(asio::io_context& io,
+                             xmpp::Client& client,
+                             const Options& options,
+                             std::function<void(json)> print,
+                             std::function<void()> quit)
+    : io_(io),
+      client_(client),
+      options_(options),
+      print_(std::move(print)),
+      quit_(std::move(quit)),
+      transport_(io) {
+  make_controller();
+}
+
+void HeadlessCalls::make_controller() {
+  jingle::CallManagerConfig config;
+  if (!options_.audio_codecs.empty()) {
+    config.preferences.audio = options_.audio_codecs;
+  }
+  if (!options_.video_codecs.empty()) {
+    config.preferences.video = options_.video_codecs;
+  }
+  if (options_.ring_timeout_s) {
+    config.ring_timeout =
+        std::chrono::milliseconds(static_cast<std::int64_t>(*options_.ring_timeout_s * 1000));
+  }
+  CallController::Observer observer;
+  observer.output = [this](const jingle::CallOutput& o) { on_call_output(o); };
+  observer.stanza = [this](bool outgoing, const signaling::xml::Element& st) {
+    on_call_stanza(outgoing, st);
+  };
+  observer.media = [this](const std::string& sid, const std::string& content,
+                          const std::string& what, const std::string& detail) {
+    CallInfo& c = info(sid);
+    if (what == "local-candidate") {
+      ++c.candidates_sent;
+    }
+    if (what == "transport-connected" || what == "transport-failed") {
+      step(c, what + " " + content);
+    }
+    print_({{"event", "call-media"},
+            {"sid", sid},
+            {"what", what},
+            {"content", content},
+            {"detail", detail}});
+  };
+  controller_ = std::make_unique<CallController>(io_, client_, std::move(config), transport_,
+                                                 std::move(observer));
+  controller_->set_always_busy(options_.busy);
+}
+
+HeadlessCalls::CallInfo& HeadlessCalls::info(const std::string& sid) {
+  auto& c = call_info_[sid];
+  c.sid = sid;
+  return c;
+}
+
+void HeadlessCalls::step(CallInfo& c, const std::string& what) {
+  c.timeline.push_back({{"step", what}, {"t_ms", t_ms()}});
+}
+
+void HeadlessCalls::start_call(const std::string& to, bool video, bool exit_when_done) {
+  auto j = xmpp::Jid::parse(to);
+  if (!j) {
+    print_({{"event", "error"}, {"message", "call: " + j.error().message}});
+    if (exit_when_done) {
+      exit_status_ = 1;
+      quit_();
+    }
+    return;
+  }
+  jingle::CallOptions o;
+  o.video = video;
+  o.jmi = options_.jmi == "yes"  ? jingle::CallOptions::Jmi::kYes
+          : options_.jmi == "no" ? jingle::CallOptions::Jmi::kNo
+                                 : jingle::CallOptions::Jmi::kAuto;
+  next_call_media_ = {codecs::MediaType::kAudio};
+  if (video) {
+    next_call_media_.push_back(codecs::MediaType::kVideo);
+  }
+  controller_->call(*j, o, [this, exit_when_done, to](Result<std::string> sid) {
+    if (!sid) {
+      print_({{"event", "error"}, {"message", "call " + to + ": " + sid.error().describe()}});
+      if (exit_when_done) {
+        exit_status_ = 1;
+        quit_();
+      }
+      return;
+    }
+    CallInfo& c = info(*sid);
+    c.direction = "outgoing";
+    c.exit_when_done = exit_when_done;
+    current_sid_ = *sid;
+    print_({{"event", "call-started"}, {"sid", *sid}, {"to", to}});
+  });
+}
+
+void HeadlessCalls::command(const std::string& name, std::string sid, bool on) {
+  if (sid.empty()) {
+    sid = current_sid_;
+  }
+  Result<void> r;
+  if (name == "accept") {
+    r = controller_->accept(sid);
+  } else if (name == "reject") {
+    r = controller_->reject(sid);
+  } else if (name == "hangup") {
+    r = controller_->hangup(sid);
+  } else if (name == "mute") {
+    r = controller_->set_mute(sid, on);
+  } else if (name == "hold") {
+    r = controller_->set_hold(sid, on);
+  } else {
+    r = controller_->set_video(sid, on);
+  }
+  if (!r) {
+    print_({{"event", "error"}, {"message", name + " " + sid + ": " + r.error().describe()}});
+  }
+}
+
+void HeadlessCalls::on_call_stanza(bool outgoing, const signaling::xml::Element& st) {
+  auto [what, sid] = classify(st);
+  if (what.empty() || sid.empty()) {
+    return;
+  }
+  CallInfo& c = info(sid);
+  if (c.direction.empty()) {
+    c.direction = outgoing ? "outgoing" : "incoming";
+  }
+  if (!c.start_ms && (what == "propose" || what == "session-initiate")) {
+    c.start_ms = t_ms();
+  }
+  std::string detail;
+  if (const auto* j = st.child("jingle", signaling::jingle::ns::kJingle)) {
+    for (const auto& content : j->children) {
+      for (const auto& t : content.children) {
+        if (t.name == "transport") {
+          for (const auto& cand : t.children) {
+            if (cand.name == "candidate" && !outgoing) {
+              ++c.candidates_received;
+            }
+          }
+        }
+      }
+      if (content.name == "reason" && !content.children.empty()) {
+        detail = content.children.front().name;
+      }
+    }
+  }
+  step(c, what + (outgoing ? " sent" : " received"));
+  json ev = {{"event", "call-signal"},
+             {"sid", sid},
+             {"dir", outgoing ? "sent" : "received"},
+             {"what", what},
+             {"peer", std::string(st.attr_or(outgoing ? "to" : "from", ""))}};
+  if (!detail.empty()) {
+    ev["reason"] = detail;
+  }
+  print_(ev);
+}
+
+void HeadlessCalls::on_call_output(const jingle::CallOutput& o) {
+  namespace co = jingle::call_out;
+  if (const auto* in = std::get_if<co::Incoming>(&o)) {
+    CallInfo& c = info(in->sid);
+    c.direction = "incoming";
+    c.peer = in->from.str();
+    c.media = in->media;
+    current_sid_ = in->sid;
+    print_({{"event", "call-incoming"},
+            {"sid", in->sid},
+            {"from", in->from.str()},
+            {"media", media_json(in->media)},
+            {"jmi", in->jmi}});
+    if (options_.reject) {
+      command("reject", in->sid, false);
+    } else if (options_.answer) {
+      if (options_.answer_delay_ms <= 0) {
+        command("accept", in->sid, false);
+      } else {
+        c.timer = std::make_unique<asio::steady_timer>(
+            io_, std::chrono::milliseconds(options_.answer_delay_ms));
+        c.timer->async_wait([this, sid = in->sid](const boost::system::error_code& ec) {
+          if (!ec) {
+            command("accept", sid, false);
+          }
+        });
+      }
+    }
+    return;
+  }
+  if (const auto* s = std::get_if<co::StateChanged>(&o)) {
+    on_call_state(*s);
+    return;
+  }
+  if (const auto* m = std::get_if<co::Media>(&o)) {
+    on_call_media(*m);
+  }
+}
+
+void HeadlessCalls::on_call_state(const jingle::call_out::StateChanged& s) {
+  CallInfo& c = info(s.sid);
+  if (!s.peer.str().empty()) {
+    c.peer = s.peer.str();
+  }
+  if (c.direction.empty()) {
+    c.direction = "outgoing";
+  }
+  if (c.media.empty() && c.direction == "outgoing") {
+    c.media = next_call_media_;  // what we asked for, until media is configured
+  }
+  const std::string state(jingle::to_string(s.state));
+  step(c, "state " + state);
+  json ev = {{"event", "call"},          {"sid", s.sid},
+             {"state", state},           {"peer", c.peer},
+             {"direction", c.direction}, {"media", media_json(c.media)}};
+  if (s.state == jingle::CallState::kEnded) {
+    ev["reason"] = s.reason ? std::string(jingle::to_string(s.reason->condition)) : "";
+    ev["by"] = s.by_peer ? "peer" : "local";
+    ev["detail"] = s.detail;
+    if (s.reason && s.reason->text) {
+      ev["text"] = *s.reason->text;
+    }
+  }
+  print_(ev);
+  if (s.state == jingle::CallState::kActive) {
+    if (!c.connected_ms) {
+      c.connected_ms = t_ms();
+    }
+    if (options_.hangup_after_s) {
+      c.timer = std::make_unique<asio::steady_timer>(
+          io_,
+          std::chrono::milliseconds(static_cast<std::int64_t>(*options_.hangup_after_s * 1000)));
+      c.timer->async_wait([this, sid = s.sid](const boost::system::error_code& ec) {
+        if (!ec) {
+          command("hangup", sid, false);
+        }
+      });
+    }
+  }
+  if (s.state == jingle::CallState::kEnded) {
+    if (c.timer) {
+      c.timer->cancel();
+    }
+    const bool connected = c.connected_ms.has_value();
+    json summary = {
+        {"event", "call-summary"},
+        {"sid", s.sid},
+        {"peer", c.peer},
+        {"direction", c.direction},
+        {"media", media_json(c.media)},
+        {"connected", connected},
+        {"candidates_sent", c.candidates_sent},
+        {"candidates_received", c.candidates_received},
+        {"timeline", c.timeline},
+        {"termination",
+         {{"by", s.by_peer ? "peer" : "local"},
+          {"reason", s.reason ? std::string(jingle::to_string(s.reason->condition)) : ""},
+          {"detail", s.detail}}}};
+    if (connected && c.start_ms) {
+      summary["setup_ms"] = *c.connected_ms - *c.start_ms;
+    } else {
+      summary["setup_ms"] = nullptr;
+    }
+    print_(summary);
+    if (c.exit_when_done || (options_.answer_once && c.direction == "incoming")) {
+      exit_status_ = connected ? 0 : 1;
+      quit_();
+    }
+  }
+}
+
+void HeadlessCalls::on_call_media(const jingle::call_out::Media& m) {
+  CallInfo& c = info(m.sid);
+  std::visit(
+      [&](const auto& out) {
+        using T = std::decay_t<decltype(out)>;
+        namespace jo = jingle::out;
+        if constexpr (std::is_same_v<T, jo::ConfigureMedia>) {
+          json contents = json::array();
+          c.media.clear();
+          for (const auto& nc : out.contents) {
+            c.media.push_back(nc.media);
+            json codec_names = json::array();
+            for (const auto& codec : nc.codecs.codecs) {
+              codec_names.push_back(codec.name);
+            }
+            contents.push_back(
+                {{"name", nc.name},
+                 {"media", std::string(codecs::to_string(nc.media))},
+                 {"send", nc.send},
+                 {"receive", nc.receive},
+                 {"codecs", codec_names},
+                 {"dtls_role", nc.dtls_role == jingle::DtlsRole::kClient ? "client" : "server"}});
+          }
+          print_({{"event", "call-media"},
+                  {"sid", m.sid},
+                  {"what", "configure"},
+                  {"contents", contents},
+                  {"bundle", out.bundle},
+                  {"ice_controlling", out.ice_controlling}});
+        } else if constexpr (std::is_same_v<T, jo::RemoteCandidates>) {
+          print_({{"event", "call-media"},
+                  {"sid", m.sid},
+                  {"what", "remote-candidates"},
+                  {"content", out.content},
+                  {"count", out.candidates.size()},
+                  {"end_of_candidates", out.end_of_candidates}});
+        } else if constexpr (std::is_same_v<T, jo::RemoveMedia>) {
+          print_({{"event", "call-media"},
+                  {"sid", m.sid},
+                  {"what", "remove"},
+                  {"contents", out.contents}});
+        } else if constexpr (std::is_same_v<T, jo::IceRestart>) {
+          print_({{"event", "call-media"},
+                  {"sid", m.sid},
+                  {"what", "ice-restart"},
+                  {"content", out.content}});
+        } else if constexpr (std::is_same_v<T, jo::PeerInfo>) {
+          const std::string info_name = rtp_info_name(out.info.kind);
+          step(c, "peer " + info_name);
+          print_({{"event", "call-media"},
+                  {"sid", m.sid},
+                  {"what", "peer-info"},
+                  {"info", info_name},
+                  {"content", out.info.name}});
+        } else if constexpr (std::is_same_v<T, jo::ContentOffered>) {
+          print_({{"event", "call-media"},
+                  {"sid", m.sid},
+                  {"what", "content-offered"},
+                  {"content", out.name},
+                  {"media", std::string(codecs::to_string(out.media))}});
+          if (options_.answer) {
+            command("video", m.sid, true);  // accept what the peer adds
+          }
+        }
+      },
+      m.output);
+}
+
+}  // namespace jcall::app

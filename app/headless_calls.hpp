@@ -1,0 +1,82 @@
+// The calls of the headless client: drives CallController (with the loopback TestTransport
+// behind the media seam until real media exists) from options and stdin commands, and prints a
+// JSON event for every call state change, call stanza and media request worth seeing, with a
+// per-call summary (setup time, timeline, termination) when a call ends.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <nlohmann/json.hpp>
+
+#include "app/call_controller.hpp"
+#include "app/options.hpp"
+#include "app/test_transport.hpp"
+
+namespace jcall::app {
+
+// Milliseconds since the program started: the "t_ms" of every JSON event.
+std::int64_t t_ms();
+
+class HeadlessCalls {
+ public:
+  using json = nlohmann::ordered_json;
+
+  HeadlessCalls(boost::asio::io_context& io,
+                xmpp::Client& client,
+                const Options& options,
+                std::function<void(json)> print,
+                std::function<void()> quit);
+
+  void on_online(const xmpp::Jid& self, bool resumed) { controller_->on_online(self, resumed); }
+  // exit_when_done: quit once this call has ended (exit status: 0 if it connected).
+  void start_call(const std::string& to, bool video, bool exit_when_done);
+  // accept | reject | hangup | mute | hold | video; an empty sid means the latest call.
+  void command(const std::string& name, std::string sid, bool on);
+  // Set once a call that decides the exit status (--call, --answer-once) has ended.
+  std::optional<int> exit_status() const { return exit_status_; }
+
+ private:
+  struct CallInfo {
+    std::string sid;
+    std::string peer;
+    std::string direction;  // outgoing | incoming
+    std::vector<codecs::MediaType> media;
+    std::optional<std::int64_t> start_ms;  // first propose or session-initiate
+    std::optional<std::int64_t> connected_ms;
+    json timeline = json::array();
+    int candidates_sent = 0;
+    int candidates_received = 0;
+    bool exit_when_done = false;
+    std::unique_ptr<boost::asio::steady_timer> timer;  // answer delay, or hang up after
+  };
+
+  void make_controller();
+  CallInfo& info(const std::string& sid);
+  void step(CallInfo& c, const std::string& what);
+  void on_call_stanza(bool outgoing, const signaling::xml::Element& st);
+  void on_call_output(const jingle::CallOutput& o);
+  void on_call_state(const jingle::call_out::StateChanged& s);
+  void on_call_media(const jingle::call_out::Media& m);
+
+  boost::asio::io_context& io_;
+  xmpp::Client& client_;
+  const Options& options_;
+  std::function<void(json)> print_;
+  std::function<void()> quit_;
+  TestTransport transport_;  // the media seam until real media exists (test_transport.hpp)
+  std::unique_ptr<CallController> controller_;
+  std::map<std::string, CallInfo> call_info_;
+  std::string current_sid_;
+  std::optional<int> exit_status_;
+  std::vector<codecs::MediaType> next_call_media_;
+};
+
+}  // namespace jcall::app
