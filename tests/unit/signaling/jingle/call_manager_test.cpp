@@ -9,8 +9,10 @@
 #include "signaling/jingle/call_manager.hpp"
 
 #include <deque>
+#include <fstream>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -1008,6 +1010,164 @@ TEST_F(CallManagerTest, TieBreakRejectArrivingBeforeTheWinningPropose) {
   ASSERT_EQ(incoming(alice()).size(), 1u);
   EXPECT_EQ(incoming(alice())[0].sid, "1-sid");
   EXPECT_EQ(jmi_sent(server_, "alice@example.com/desk", "ringing", "1-sid").size(), 1u);
+}
+
+// ---- the StanzaJS captures (../shared/interop/stanzajs/captures/jmi-audio-only) ----
+
+xml::Element capture(std::string_view name, std::string_view from) {
+  const std::string path =
+      std::string(JCALL_CAPTURES_DIR) + "/jmi-audio-only/" + std::string(name) + ".xml";
+  std::ifstream in(path);
+  EXPECT_TRUE(in) << path;
+  std::stringstream text;
+  text << in.rdbuf();
+  xml::Element e = parse(text.str());
+  e.set_attr("from", from);  // the captures are as sent; the server adds 'from'
+  return e;
+}
+
+std::vector<xml::Element> sent_stanzas(std::vector<CallOutput>& events, CallManager& m) {
+  std::vector<xml::Element> out;
+  while (m.has_output()) {
+    CallOutput o = m.next_output();
+    if (auto* s = std::get_if<call_out::Send>(&o))
+      out.push_back(std::move(s->stanza));
+    else
+      events.push_back(std::move(o));
+  }
+  return out;
+}
+
+LocalTransport test_transport() {
+  LocalTransport t;
+  t.ufrag = "NVIK";
+  t.pwd = "1TqsxkUeKsaZW2KzDd+3i2Us";
+  t.fingerprint =
+      "20:35:CE:58:C0:C3:97:B2:FE:88:45:37:CE:F7:E2:8C:3B:78:F4:F1:6A:53:EC:18:83:A2:4A:1A:35:"
+      "ED:0C:CF";
+  return t;
+}
+
+TEST(CallManagerStanzaJs, AnswersAStanzaJsCallFromTheCaptures) {
+  constexpr std::string_view kAlice = "alice@localhost/stanzajs-8e8d51";
+  constexpr std::string_view kSid = "dab261a7-4d9e-43fb-9aec-92337a0669be";
+  CallManagerConfig config;
+  config.self = jid("bob@localhost/phone");
+  int ids = 0;
+  config.make_id = [&ids] { return "bob-" + std::to_string(++ids); };
+  CallManager bob(config);
+  std::vector<CallOutput> events;
+  const TimePoint now = kStart;
+
+  ASSERT_TRUE(bob.handle_stanza(capture("01-alice-jmi-propose", kAlice), now));
+  auto out = sent_stanzas(events, bob);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], parse("<message xmlns='jabber:client' to='alice@localhost' type='chat' "
+                          "id='bob-1'><origin-id xmlns='urn:xmpp:sid:0' id='bob-1'/>"
+                          "<ringing xmlns='urn:xmpp:jingle-message:0' id='" +
+                          std::string(kSid) + "'/><store xmlns='urn:xmpp:hints'/></message>"));
+  ASSERT_FALSE(events.empty());
+  auto* in = std::get_if<call_out::Incoming>(&events[0]);
+  ASSERT_NE(in, nullptr);
+  EXPECT_EQ(in->sid, kSid);
+  EXPECT_EQ(in->media, std::vector<codecs::MediaType>{codecs::MediaType::kAudio});
+
+  ASSERT_TRUE(bob.accept(kSid, now));
+  out = sent_stanzas(events, bob);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_NE(out[0].child("proceed", ns::kJingleMessage), nullptr);
+  EXPECT_EQ(out[0].attr_or("to", ""), "alice@localhost");
+  ASSERT_TRUE(bob.provide_transports(kSid, {test_transport()}, now));
+
+  ASSERT_TRUE(bob.handle_stanza(capture("04-alice-session-initiate", kAlice), now));
+  out = sent_stanzas(events, bob);
+  ASSERT_GE(out.size(), 2u);
+  EXPECT_EQ(out[0].attr_or("type", ""), "result");
+  EXPECT_EQ(out[0].attr_or("id", ""), "d141e15f-b52f-4bd7-9a3c-d375b86ed44b");
+  const xml::Element* accept = out[1].child("jingle", ns::kJingle);
+  ASSERT_NE(accept, nullptr);
+  EXPECT_EQ(accept->attr_or("action", ""), "session-accept");
+  EXPECT_EQ(out[1].attr_or("to", ""), kAlice);
+  // StanzaJS names its content "0"; the answer keeps it, with Opus 111.
+  const xml::Element* content = accept->child("content", ns::kJingle);
+  ASSERT_NE(content, nullptr);
+  EXPECT_EQ(content->attr_or("name", ""), "0");
+  const xml::Element* pt = content->child("description", ns::kRtp)->child("payload-type", ns::kRtp);
+  ASSERT_NE(pt, nullptr);
+  EXPECT_EQ(pt->attr_or("name", ""), "opus");
+  EXPECT_EQ(pt->attr_or("id", ""), "111");
+  // StanzaJS acknowledges; its trickled candidate reaches media under content "0".
+  xml::Element ack = parse("<iq xmlns='jabber:client' type='result'/>");
+  ack.set_attr("id", out[1].attr_or("id", ""));
+  ack.set_attr("from", kAlice);
+  ASSERT_TRUE(bob.handle_stanza(ack, now));
+  ASSERT_TRUE(bob.handle_stanza(capture("06-alice-transport-info-candidate", kAlice), now));
+  out = sent_stanzas(events, bob);
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(out.back().attr_or("type", ""), "result");
+  bool candidate_seen = false;
+  for (const auto& e : events)
+    if (auto* m = std::get_if<call_out::Media>(&e))
+      if (auto* rc = std::get_if<out::RemoteCandidates>(&m->output))
+        candidate_seen |= rc->content == "0" && !rc->candidates.empty() &&
+                          rc->candidates[0].ip == "127.0.0.1" && rc->candidates[0].port == 49271;
+  EXPECT_TRUE(candidate_seen);
+  bob.transport_connected(kSid, "audio", now);  // the alias works as well as "0"
+  EXPECT_EQ(bob.active_calls(), std::vector<std::string>{std::string(kSid)});
+
+  // StanzaJS hangs up: result, then our finish to alice's bare JID; its finish changes nothing.
+  ASSERT_TRUE(bob.handle_stanza(capture("10-alice-session-terminate", kAlice), now));
+  out = sent_stanzas(events, bob);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].attr_or("type", ""), "result");
+  EXPECT_EQ(out[1].attr_or("to", ""), "alice@localhost");
+  const xml::Element* finish = out[1].child("finish", ns::kJingleMessage);
+  ASSERT_NE(finish, nullptr);
+  EXPECT_NE(finish->child("reason", ns::kJingle)->child("success", ns::kJingle), nullptr);
+  ASSERT_TRUE(bob.handle_stanza(capture("12-alice-jmi-finish", kAlice), now));
+  EXPECT_TRUE(sent_stanzas(events, bob).empty());
+  EXPECT_TRUE(bob.active_calls().empty());
+  std::vector<CallState> states;
+  for (const auto& e : events)
+    if (auto* s = std::get_if<call_out::StateChanged>(&e))
+      states.push_back(s->state);
+  EXPECT_EQ(states, (std::vector<CallState>{CallState::kRinging, CallState::kConnecting,
+                                            CallState::kActive, CallState::kEnded}));
+}
+
+TEST(CallManagerStanzaJs, CallsAStanzaJsPeerThroughTheCapturedAnswers) {
+  constexpr std::string_view kSid = "dab261a7-4d9e-43fb-9aec-92337a0669be";
+  CallManagerConfig config;
+  config.self = jid("alice@localhost/desk");
+  const std::string sid_text(kSid);
+  config.make_sid = [sid_text] { return sid_text; };
+  CallManager alice(config);
+  std::vector<CallOutput> events;
+  const TimePoint now = kStart;
+  auto sid = alice.call(jid("bob@localhost"), {}, now);
+  ASSERT_TRUE(sid);
+  auto out = sent_stanzas(events, alice);
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_TRUE(alice.provide_transports(kSid, {test_transport()}, now));
+  EXPECT_TRUE(sent_stanzas(events, alice).empty());  // nothing before an answer
+
+  ASSERT_TRUE(alice.handle_stanza(capture("02-bob-jmi-ringing", "bob@localhost/phone"), now));
+  ASSERT_TRUE(alice.handle_stanza(capture("03-bob-jmi-proceed", "bob@localhost/phone"), now));
+  out = sent_stanzas(events, alice);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].attr_or("to", ""), "bob@localhost/phone");
+  const xml::Element* initiate = out[0].child("jingle", ns::kJingle);
+  ASSERT_NE(initiate, nullptr);
+  EXPECT_EQ(initiate->attr_or("action", ""), "session-initiate");
+  EXPECT_EQ(initiate->attr_or("sid", ""), kSid);
+  // A finish while our session runs changes nothing: session-terminate ends a session.
+  ASSERT_TRUE(alice.handle_stanza(capture("11-bob-jmi-finish", "bob@localhost/phone"), now));
+  std::vector<CallState> states;
+  for (const auto& e : events)
+    if (auto* s = std::get_if<call_out::StateChanged>(&e))
+      states.push_back(s->state);
+  EXPECT_EQ(states, (std::vector<CallState>{CallState::kProposing, CallState::kRinging,
+                                            CallState::kConnecting}));
 }
 
 }  // namespace
