@@ -6,6 +6,7 @@
 #include "signaling/jingle/jmi.hpp"
 #include "signaling/jingle/ns.hpp"
 #include "signaling/xmpp/caps.hpp"
+#include "signaling/xmpp/ns.hpp"
 
 namespace jcall::app {
 
@@ -182,11 +183,11 @@ bool CallController::refuse_busy(const signaling::xml::Element& stanza, bool car
     reject.id = propose->id;
     reject.reason = busy;
     const std::string id = config_.make_id();
-    signaling::xml::Element m("message", "jabber:client");
+    signaling::xml::Element m("message", std::string(xmpp::ns::kClient));
     m.set_attr("to", peer->bare_str()).set_attr("type", "chat").set_attr("id", id);
-    m.add("origin-id", "urn:xmpp:sid:0").set_attr("id", id);
+    m.add("origin-id", std::string(xmpp::ns::kStanzaId)).set_attr("id", id);
     m.add(reject.to_xml());
-    m.add("store", "urn:xmpp:hints");
+    m.add("store", std::string(xmpp::ns::kHints));
     if (observer_.stanza) {
       observer_.stanza(false, stanza);
     }
@@ -201,14 +202,14 @@ bool CallController::refuse_busy(const signaling::xml::Element& stanza, bool car
   if (observer_.stanza) {
     observer_.stanza(false, stanza);
   }
-  signaling::xml::Element result("iq", "jabber:client");
+  signaling::xml::Element result("iq", std::string(xmpp::ns::kClient));
   result.set_attr("type", "result").set_attr("to", from).set_attr("id", stanza.attr_or("id", ""));
   client_.send_raw_stanza(std::move(result));
   jingle::Jingle terminate;
   terminate.action = jingle::Action::kSessionTerminate;
   terminate.sid = std::string(j->attr_or("sid", ""));
   terminate.reason = busy;
-  signaling::xml::Element iq("iq", "jabber:client");
+  signaling::xml::Element iq("iq", std::string(xmpp::ns::kClient));
   iq.set_attr("type", "set").set_attr("to", from).set_attr("id", config_.make_id());
   iq.add(terminate.to_xml());
   send(std::move(iq));

@@ -46,9 +46,9 @@ class TestTransport : public MediaBackend {
   void remove(const std::string& sid, const std::vector<std::string>& contents) override;
   void close(const std::string& sid) override;
 
+ private:
   struct Stream;  // one content's socket and probe state (test_transport.cpp)
 
- private:
   struct Call {
     std::map<std::string, std::shared_ptr<Stream>> streams;  // by the name given to prepare()
     std::map<std::string, std::string> names;  // session content name -> prepare() name
