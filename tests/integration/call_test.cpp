@@ -556,5 +556,37 @@ TEST(Calls, CallSurvivesAResumedConnection) {
   EXPECT_EQ(bob.quit(), 0);
 }
 
+// --audio-codecs: alice offers only PCMU, so both sides configure PCMU; an unknown name is a
+// usage error that names it.
+TEST(Calls, CodecPreferencesFromTheCommandLine) {
+  auto server = start_server();
+  ASSERT_TRUE(server);
+  Jcall wrong(*server, "alice@localhost/x", "alice-pw-1", {"--audio-codecs", "opus,speex9"});
+  EXPECT_EQ(wrong.finish(), 2);
+
+  Jcall bob(*server, "bob@localhost/desk", "bob-pw-2", {"--answer"});
+  online(bob);
+  Jcall alice(*server, "alice@localhost/phone", "alice-pw-1",
+              {"--call", "bob@localhost", "--audio-codecs", "pcmu", "--hangup-after", "0.3"});
+  auto configure = [](const json& e) {
+    return e["event"] == "call-media" && e["what"] == "configure";
+  };
+  auto mine = alice.wait_for(configure, 20s);
+  auto theirs = bob.wait_for(configure, 20s);
+  ASSERT_TRUE(mine) << alice.raw();
+  ASSERT_TRUE(theirs) << bob.raw();
+  for (const auto* c : {&*mine, &*theirs}) {
+    ASSERT_EQ((*c)["contents"].size(), 1u) << *c;
+    const auto codecs = (*c)["contents"][0]["codecs"];
+    ASSERT_FALSE(codecs.empty()) << *c;
+    EXPECT_EQ(codecs[0], "PCMU") << *c;
+    for (const auto& name : codecs) {
+      EXPECT_TRUE(name == "PCMU" || name == "telephone-event") << *c;
+    }
+  }
+  EXPECT_EQ(alice.finish(), 0) << alice.raw();
+  EXPECT_EQ(bob.quit(), 0);
+}
+
 }  // namespace
 }  // namespace jcall::test
