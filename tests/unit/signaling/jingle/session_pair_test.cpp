@@ -6,6 +6,7 @@
 // seeds and checks the negotiated media on both sides.
 #include <optional>
 #include <random>
+#include <set>
 
 #include <gtest/gtest.h>
 
@@ -98,6 +99,9 @@ class Channel {
         }
       }
       if (busy.empty()) {
+        // Quiet: every IQ set of either side has had exactly one answer.
+        EXPECT_TRUE(unanswered_.empty()) << unanswered_.size() << " sets unanswered, e.g. "
+                                         << (unanswered_.empty() ? "" : *unanswered_.begin());
         return;
       }
       Direction* d = busy[std::uniform_int_distribution<std::size_t>(0, busy.size() - 1)(rng_)];
@@ -132,6 +136,16 @@ class Channel {
           to_mallory.push_back(send->stanza);
           continue;
         }
+        const std::string type(send->stanza.attr_or("type", ""));
+        const std::string key = std::string(&side == &alice ? "alice:" : "bob:") +
+                                std::string(send->stanza.attr_or("id", ""));
+        const std::string answered = std::string(&side == &alice ? "bob:" : "alice:") +
+                                     std::string(send->stanza.attr_or("id", ""));
+        if (type == "set") {
+          EXPECT_TRUE(unanswered_.insert(key).second) << "id used twice: " << key;
+        } else {
+          EXPECT_EQ(unanswered_.erase(answered), 1u) << "an answer to no set: " << answered;
+        }
         out.in_flight.push_back(xml::to_string(send->stanza));
       } else {
         side.events.push_back(std::move(o));
@@ -160,6 +174,7 @@ class Channel {
   }
 
   std::mt19937 rng_;
+  std::set<std::string> unanswered_;  // "<sender>:<id>" of IQ sets not answered yet
   Direction to_alice_;
   Direction to_bob_;
 };
