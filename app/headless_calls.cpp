@@ -15,25 +15,6 @@ namespace {
 
 const auto kStart = std::chrono::steady_clock::now();
 
-std::string rtp_info_name(signaling::jingle::RtpInfo::Kind k) {
-  using K = signaling::jingle::RtpInfo::Kind;
-  switch (k) {
-    case K::kActive:
-      return "active";
-    case K::kHold:
-      return "hold";
-    case K::kUnhold:
-      return "unhold";
-    case K::kMute:
-      return "mute";
-    case K::kUnmute:
-      return "unmute";
-    case K::kRinging:
-      return "ringing";
-  }
-  return "unknown";
-}
-
 json media_json(const std::vector<codecs::MediaType>& media) {
   json a = json::array();
   for (const auto m : media) {
@@ -389,7 +370,7 @@ void HeadlessCalls::on_call_media(const jingle::call_out::Media& m) {
                   {"what", "ice-restart"},
                   {"content", out.content}});
         } else if constexpr (std::is_same_v<T, jo::PeerInfo>) {
-          const std::string info_name = rtp_info_name(out.info.kind);
+          const std::string info_name(signaling::jingle::to_string(out.info.kind));
           step(c, "peer " + info_name);
           print_({{"event", "call-media"},
                   {"sid", m.sid},

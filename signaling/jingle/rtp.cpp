@@ -456,25 +456,6 @@ std::optional<RtpInfo::Kind> info_kind(std::string_view name) {
   return std::nullopt;
 }
 
-std::string_view info_name(RtpInfo::Kind k) {
-  using K = RtpInfo::Kind;
-  switch (k) {
-    case K::kActive:
-      return "active";
-    case K::kHold:
-      return "hold";
-    case K::kUnhold:
-      return "unhold";
-    case K::kMute:
-      return "mute";
-    case K::kUnmute:
-      return "unmute";
-    case K::kRinging:
-      return "ringing";
-  }
-  return "active";
-}
-
 }  // namespace
 
 Result<RtpInfo> RtpInfo::from_xml(const xml::Element& e) {
@@ -502,7 +483,7 @@ Result<RtpInfo> RtpInfo::from_xml(const xml::Element& e) {
 }
 
 xml::Element RtpInfo::to_xml() const {
-  xml::Element e(std::string(info_name(kind)), std::string(ns::kRtpInfo));
+  xml::Element e(std::string(to_string(kind)), std::string(ns::kRtpInfo));
   if (!creator.empty()) {
     e.set_attr("creator", creator);
   }
@@ -510,6 +491,25 @@ xml::Element RtpInfo::to_xml() const {
     e.set_attr("name", name);
   }
   return e;
+}
+
+std::string_view to_string(RtpInfo::Kind k) {
+  using K = RtpInfo::Kind;
+  switch (k) {
+    case K::kActive:
+      return "active";
+    case K::kHold:
+      return "hold";
+    case K::kUnhold:
+      return "unhold";
+    case K::kMute:
+      return "mute";
+    case K::kUnmute:
+      return "unmute";
+    case K::kRinging:
+      return "ringing";
+  }
+  return "active";
 }
 
 }  // namespace jcall::signaling::jingle

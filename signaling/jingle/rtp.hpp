@@ -76,4 +76,7 @@ struct RtpInfo {
   bool operator==(const RtpInfo&) const = default;
 };
 
+// The element name of a session-info payload: "active", "hold", ... "ringing".
+std::string_view to_string(RtpInfo::Kind k);
+
 }  // namespace jcall::signaling::jingle
