@@ -35,6 +35,12 @@
 namespace jcall::signaling::jingle {
 namespace {
 
+// The payload types of a description with the XEP-0293 §3 feedback that is written once for
+// all of them (description-level <rtcp-fb/>) copied onto each.
+std::vector<codecs::Codec> offered_payload_types(const RtpDescription& d) {
+  return codecs::with_shared_feedback(d.payload_types, d.rtcp_fb);
+}
+
 constexpr std::string_view kClientNs = "jabber:client";
 constexpr std::string_view kStanzasNs = "urn:ietf:params:xml:ns:xmpp-stanzas";
 
@@ -341,7 +347,7 @@ void Session::handle_initiate(const xml::Element& iq, TimePoint now) {
       continue;
     }
     const auto media = *c.description->media_type();
-    auto answer = codecs::answer_offer(media, c.description->payload_types,
+    auto answer = codecs::answer_offer(media, offered_payload_types(*c.description),
                                        c.description->header_extensions, config_.preferences);
     if (!answer) {
       fail(Condition::kIncompatibleParameters,
@@ -552,7 +558,7 @@ void Session::on_session_accept(const xml::Element& iq, const Jingle& j, TimePoi
                 "content '" + c.name + "': the answer is not ICE-UDP", now);
       return;
     }
-    auto result = codecs::apply_answer(st->media, st->codecs, c.description->payload_types,
+    auto result = codecs::apply_answer(st->media, st->codecs, offered_payload_types(*c.description),
                                        c.description->header_extensions);
     if (!result) {
       terminate(Condition::kIncompatibleParameters,
@@ -724,7 +730,7 @@ void Session::on_content_add(const xml::Element& iq, const Jingle& j, TimePoint 
       continue;
     }
     const auto media = *c.description->media_type();
-    auto answer = codecs::answer_offer(media, c.description->payload_types,
+    auto answer = codecs::answer_offer(media, offered_payload_types(*c.description),
                                        c.description->header_extensions, config_.preferences);
     if (!answer) {
       refuse(Condition::kIncompatibleParameters, answer.error().describe());
@@ -808,7 +814,8 @@ void Session::on_content_accept(const xml::Element& iq, const Jingle& j, TimePoi
       problem = "the answer is not RTP " + std::string(codecs::to_string(st->media));
     } else if (!c.transport || c.other_transport) {
       problem = "the answer is not ICE-UDP";
-    } else if (auto r = codecs::apply_answer(st->media, st->codecs, c.description->payload_types,
+    } else if (auto r = codecs::apply_answer(st->media, st->codecs,
+                                             offered_payload_types(*c.description),
                                              c.description->header_extensions);
                !r) {
       problem = r.error().describe();

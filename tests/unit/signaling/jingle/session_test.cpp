@@ -355,6 +355,23 @@ TEST(SessionAction, SessionAcceptSentWithAnswerSetupActiveAndBundle) {
   EXPECT_EQ(s.state(), State::kActive);
 }
 
+// XEP-0293 §3: feedback written once in the <description/> applies to every payload type.
+TEST(SessionAction, SessionAcceptHonoursFeedbackWrittenForAllPayloadTypes) {
+  const std::string offer =
+      replace_all(offer_audio(), "<rtcp-mux/>",
+                  "<rtcp-mux/><rtcp-fb xmlns='urn:xmpp:jingle:apps:rtp:rtcp-fb:0' "
+                  "type='transport-cc'/>");
+  Session s = incoming(offer);
+  ASSERT_TRUE(s.accept({local_transport("aU1", "alicepassword0123456789", kFpAlice)}, kT0));
+  Outputs o = drain(s);
+  auto j = Jingle::from_xml(*jingle_of(o.sent().at(0)));
+  ASSERT_TRUE(j);
+  const codecs::Codec& opus = j->contents.at(0).description->payload_types.at(0);
+  EXPECT_EQ(opus.name, "opus");
+  EXPECT_NE(std::find(opus.rtcp_fb.begin(), opus.rtcp_fb.end(), codecs::RtcpFb{"transport-cc", ""}),
+            opus.rtcp_fb.end());
+}
+
 TEST(SessionAction, SessionAcceptSentAsPassiveWhenTheOfferIsActive) {
   Session s = incoming(offer_audio("active"));
   ASSERT_TRUE(s.accept({local_transport("aU1", "alicepassword0123456789", kFpAlice)}, kT0));
