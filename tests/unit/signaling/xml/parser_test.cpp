@@ -21,7 +21,8 @@ struct Parsed {
   std::optional<Error> error;
 };
 
-Parsed parse_in_chunks(std::string_view doc, const std::vector<std::size_t>& cuts,
+Parsed parse_in_chunks(std::string_view doc,
+                       const std::vector<std::size_t>& cuts,
                        Limits limits = {}) {
   StreamParser parser(limits);
   Parsed out;
@@ -103,7 +104,8 @@ TEST(XmlParser, ResolvesPrefixedNamespacesAndXmlLang) {
 
 TEST(XmlParser, StreamRestartStartsAFreshDocument) {
   StreamParser parser;
-  ASSERT_TRUE(parser.feed(std::string(kOpen) + "<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"));
+  ASSERT_TRUE(
+      parser.feed(std::string(kOpen) + "<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"));
   ASSERT_EQ(parser.pending_events(), 2u);
   parser.reset();
   EXPECT_EQ(parser.pending_events(), 0u);
@@ -225,8 +227,7 @@ TEST(XmlParser, TooDeep) {
 TEST(XmlParser, TooManyAttributes) {
   Limits limits;
   limits.max_attributes = 4;
-  const Parsed p =
-      parse(std::string(kOpen) + "<message a='1' b='2' c='3' d='4' e='5'/>", limits);
+  const Parsed p = parse(std::string(kOpen) + "<message a='1' b='2' c='3' d='4' e='5'/>", limits);
   ASSERT_TRUE(p.error);
   EXPECT_EQ(p.error->code, Errc::policy_violation);
 }
@@ -234,9 +235,8 @@ TEST(XmlParser, TooManyAttributes) {
 TEST(XmlParser, TextLimit) {
   Limits limits;
   limits.max_text_bytes = 100;
-  const Parsed p = parse(std::string(kOpen) + "<message><body>" + std::string(200, 'y') +
-                             "</body></message>",
-                         limits);
+  const Parsed p = parse(
+      std::string(kOpen) + "<message><body>" + std::string(200, 'y') + "</body></message>", limits);
   ASSERT_TRUE(p.error);
   EXPECT_EQ(p.error->code, Errc::policy_violation);
 }
@@ -264,7 +264,10 @@ TEST(XmlSerializer, ReplacesCharactersXmlCannotCarry) {
   Element body("body", "jabber:client");
   body.text = std::string("a\x01") + "b\xFF" + "c\xED\xA0\x80";  // control, bad byte, surrogate
   const std::string out = to_string(body, "jabber:client");
-  EXPECT_EQ(out, "<body>a\xEF\xBF\xBD" "b\xEF\xBF\xBD" "c\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD</body>");
+  EXPECT_EQ(out,
+            "<body>a\xEF\xBF\xBD"
+            "b\xEF\xBF\xBD"
+            "c\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD</body>");
   // And what we write always parses.
   const Parsed p = parse(std::string(kOpen) + out);
   EXPECT_FALSE(p.error);
@@ -317,22 +320,21 @@ TEST(XmlFixtures, EverySplitGivesTheSameTree) {
   }
   EXPECT_GE(files, 40u) << "fixtures missing from " << JCALL_FIXTURES_DIR;
 
-  // Real StanzaJS captures (single-line stanzas, already xmlns="jabber:client"), when the
-  // shared interop tree is checked out next to this one; the *.pretty.xml copies are skipped.
+  // Real StanzaJS captures (single-line stanzas, already xmlns="jabber:client") from the shared
+  // interop tree checked out next to this one (in CI too); the *.pretty.xml copies are skipped.
   std::size_t captures = 0;
   const fs::path captures_dir(JCALL_CAPTURES_DIR);
-  if (fs::is_directory(captures_dir)) {
-    for (const auto& entry : fs::recursive_directory_iterator(captures_dir)) {
-      const std::string name = entry.path().filename().string();
-      if (!entry.is_regular_file() || entry.path().extension() != ".xml" ||
-          name.ends_with(".pretty.xml")) {
-        continue;
-      }
-      ++captures;
-      check_every_split(entry.path());
+  ASSERT_TRUE(fs::is_directory(captures_dir)) << "StanzaJS captures missing at " << captures_dir;
+  for (const auto& entry : fs::recursive_directory_iterator(captures_dir)) {
+    const std::string name = entry.path().filename().string();
+    if (!entry.is_regular_file() || entry.path().extension() != ".xml" ||
+        name.ends_with(".pretty.xml")) {
+      continue;
     }
-    EXPECT_GT(captures, 0u) << "no captures in " << captures_dir;
+    ++captures;
+    check_every_split(entry.path());
   }
+  EXPECT_GT(captures, 0u) << "no captures in " << captures_dir;
   RecordProperty("fixtures", static_cast<int>(files));
   RecordProperty("captures", static_cast<int>(captures));
 }
