@@ -3,6 +3,7 @@
 
 #include <random>
 
+#include "base/random.hpp"
 #include "signaling/jingle/jmi.hpp"
 #include "signaling/jingle/ns.hpp"
 #include "signaling/xmpp/caps.hpp"
@@ -17,17 +18,6 @@ namespace {
 
 jingle::TimePoint now() {
   return jingle::Clock::now();
-}
-
-std::string random_token(std::size_t n) {
-  static constexpr std::string_view kChars = "abcdefghijklmnopqrstuvwxyz0123456789";
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  std::uniform_int_distribution<std::size_t> pick(0, kChars.size() - 1);
-  std::string s;
-  for (std::size_t i = 0; i < n; ++i) {
-    s += kChars[pick(rng)];
-  }
-  return s;
 }
 
 Error offline() {

@@ -14,25 +14,14 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "base/random.hpp"
+
 namespace jcall::app {
 
 namespace asio = boost::asio;
 using asio::ip::udp;
 
 namespace {
-
-std::string random_string(std::size_t n) {
-  // RFC 8445 §5.3: ice-chars are ALPHA / DIGIT / "+" / "/".
-  static constexpr std::string_view kChars =
-      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/";
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  std::uniform_int_distribution<std::size_t> pick(0, kChars.size() - 1);
-  std::string s;
-  for (std::size_t i = 0; i < n; ++i) {
-    s += kChars[pick(rng)];
-  }
-  return s;
-}
 
 std::string fingerprint_shaped() {
   static thread_local std::mt19937 rng{std::random_device{}()};
@@ -61,9 +50,9 @@ struct TestTransport::Stream : std::enable_shared_from_this<TestTransport::Strea
   codecs::MediaType media = codecs::MediaType::kAudio;
   udp::socket socket;
   asio::steady_timer timer;
-  std::string local_ufrag = random_string(8);
-  std::string local_pwd = random_string(24);
-  std::string nonce = random_string(12);
+  std::string local_ufrag = random_token(8, kIceChars);
+  std::string local_pwd = random_token(24, kIceChars);
+  std::string nonce = random_token(12, kIceChars);
   std::string remote_ufrag;
   std::vector<udp::endpoint> remote;
   bool configured = false;
@@ -221,7 +210,7 @@ Result<std::vector<jingle::LocalTransport>> TestTransport::prepare(
       c.component = 1;
       c.foundation = "1";
       c.generation = 0;
-      c.id = random_string(10);
+      c.id = random_token(10, kIceChars);
       c.ip = "127.0.0.1";
       c.network = 0;
       c.port = s->socket.local_endpoint().port();

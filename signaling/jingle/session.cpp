@@ -30,6 +30,7 @@
 #include <random>
 #include <utility>
 
+#include "base/random.hpp"
 #include "signaling/jingle/ns.hpp"
 
 namespace jcall::signaling::jingle {
@@ -43,17 +44,6 @@ std::vector<codecs::Codec> offered_payload_types(const RtpDescription& d) {
 
 constexpr std::string_view kClientNs = "jabber:client";
 constexpr std::string_view kStanzasNs = "urn:ietf:params:xml:ns:xmpp-stanzas";
-
-std::string random_token(std::size_t n) {
-  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-  std::random_device rd;
-  std::string s;
-  s.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    s.push_back(kAlphabet[rd() % (sizeof(kAlphabet) - 1)]);
-  }
-  return s;
-}
 
 std::string_view error_type(Errc e) {
   switch (e) {

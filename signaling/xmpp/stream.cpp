@@ -4,22 +4,12 @@
 #include <charconv>
 #include <random>
 
+#include "base/random.hpp"
 #include "signaling/xml/serializer.hpp"
 #include "signaling/xmpp/ns.hpp"
 
 namespace jcall::signaling::xmpp {
 namespace {
-
-std::string random_token(std::size_t len) {
-  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-  std::random_device rd;
-  std::mt19937_64 rng((static_cast<std::uint64_t>(rd()) << 32) ^ rd());
-  std::string s(len, 'a');
-  for (auto& c : s) {
-    c = kAlphabet[rng() % (sizeof(kAlphabet) - 1)];
-  }
-  return s;
-}
 
 std::optional<std::uint32_t> parse_u32(std::string_view s) {
   std::uint32_t v = 0;
