@@ -95,9 +95,9 @@ std::string describe(const Codec& c) {
   return s;
 }
 
-// Our answer to an offered primary that matches catalog entry `e`: the offerer's number and
+// Our answer to an offered codec that matches catalog entry `e`: the offerer's number and
 // spelling, our format parameters (they describe what we receive), rtcp-fb both sides know.
-Codec answer_primary(const CatalogEntry& e, const Codec& offered) {
+Codec answer_auxiliary(const CatalogEntry& e, const Codec& offered) {
   Codec a;
   a.id = offered.id;
   a.name = offered.name;
@@ -105,6 +105,12 @@ Codec answer_primary(const CatalogEntry& e, const Codec& offered) {
   a.channels = offered.channels;
   a.parameters = e.codec.parameters;
   a.rtcp_fb = intersect_feedback(offered.rtcp_fb, e.codec.rtcp_fb);
+  return a;
+}
+
+// The same for a primary codec, with the H.264 level settled.
+Codec answer_primary(const CatalogEntry& e, const Codec& offered) {
+  Codec a = answer_auxiliary(e, offered);
   if (iequals(e.codec.name, "H264")) {
     const auto local = h264_profile_level_id(e.codec);
     const auto remote = h264_profile_level_id(offered);
@@ -118,17 +124,6 @@ Codec answer_primary(const CatalogEntry& e, const Codec& offered) {
       set_parameter(a, "profile-level-id", remote->with_level_of(level_from).str());
     }
   }
-  return a;
-}
-
-Codec answer_auxiliary(const CatalogEntry& e, const Codec& offered) {
-  Codec a;
-  a.id = offered.id;
-  a.name = offered.name;
-  a.clock_rate = offered.clock_rate;
-  a.channels = offered.channels;
-  a.parameters = e.codec.parameters;
-  a.rtcp_fb = intersect_feedback(offered.rtcp_fb, e.codec.rtcp_fb);
   return a;
 }
 
