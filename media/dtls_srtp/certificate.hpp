@@ -1,0 +1,39 @@
+// Our DTLS identity (RFC 5763 §5, XEP-0320): one self-signed ECDSA P-256 certificate made at
+// startup and shared by every call (RSA generation takes up to 400 ms on this machine kind),
+// announced by its SHA-256 fingerprint.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "base/result.hpp"
+
+namespace jcall::media {
+
+class Certificate {
+ public:
+  static Result<std::shared_ptr<const Certificate>> generate();
+  ~Certificate();
+  Certificate(const Certificate&) = delete;
+  Certificate& operator=(const Certificate&) = delete;
+
+  X509* x509() const { return x509_; }
+  EVP_PKEY* key() const { return key_; }
+  // "AB:CD:..." upper-case hex, as XEP-0320 <fingerprint hash="sha-256"> carries it.
+  const std::string& fingerprint_sha256() const { return fingerprint_; }
+
+ private:
+  Certificate() = default;
+  X509* x509_ = nullptr;
+  EVP_PKEY* key_ = nullptr;
+  std::string fingerprint_;
+};
+
+// The fingerprint of a DER certificate with a hash named as in XEP-0320/RFC 4572 ("sha-256",
+// "sha-1", "sha-384", "sha-512"); an error for an unknown hash name.
+Result<std::string> fingerprint(X509* cert, std::string_view hash_name);
+
+}  // namespace jcall::media

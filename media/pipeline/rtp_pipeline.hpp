@@ -1,0 +1,116 @@
+// The RTP media of one call (ARCHITECTURE.md "Media path"): a GStreamer pipeline with one
+// rtpbin, one RTP session per stream (audio now; video adds a session in the same pipeline),
+// rtcp-mux, and the codec chains of codecs/ (catalog ElementChain: first installed candidate
+// of each stage, never a launch string built from peer data).
+//
+//   send:    source -> [echo probe] -> encoder -> payloader -> rtpbin send_rtp_sink_N
+//            rtpbin send_rtp_src_N / send_rtcp_src_N -> appsink -> Events::outgoing
+//   receive: receive(packet) -> appsrc -> rtpbin recv_rtp_sink_N / recv_rtcp_sink_N
+//            -> jitter buffer -> ptdemux -> depayloader -> decoder -> analysis + sink
+//            telephone-event PT -> rtpdtmfdepay -> Events::dtmf
+//
+// Packets in and out are plain (already unprotected / not yet protected): SRTP lives in
+// dtls_srtp/, below this. With BUNDLE every stream shares one transport, and receive() routes
+// packets to a session by payload type (RFC 8843 §9.2; SSRC once learned).
+//
+// Home thread: the media thread. appsink callbacks (streaming threads) copy and post to it;
+// every Events callback is called on the media thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <glib.h>
+
+#include "base/result.hpp"
+#include "codecs/codec.hpp"
+#include "codecs/offer_answer.hpp"
+#include "media/pipeline/audio_io.hpp"
+
+namespace jcall::media {
+
+struct StreamConfig {
+  std::string name;  // the content name
+  codecs::MediaType media = codecs::MediaType::kAudio;
+  bool send = true;
+  bool receive = true;
+  // Payload types as negotiated (numbers as on the wire): primaries in preference order (we
+  // send the first), then rtx, telephone-event, CN.
+  codecs::Negotiated codecs;
+  std::uint32_t local_ssrc = 0;
+  std::vector<std::uint32_t> remote_ssrcs;  // XEP-0339, may be empty
+  std::string cname;
+};
+
+struct PipelineConfig {
+  AudioSource audio_source;
+  AudioSink audio_sink;
+  // rtpjitterbuffer latency. Low by default: loopback and LAN calls need little.
+  std::chrono::milliseconds jitter_buffer{40};
+  // Opus in-band FEC and DTX (RFC 7587 useinbandfec / usedtx).
+  bool opus_fec = true;
+  bool opus_dtx = true;
+};
+
+struct StreamStats {
+  std::string name;
+  std::string codec;  // "opus/48000/2"
+  std::uint64_t packets_sent = 0;
+  std::uint64_t bytes_sent = 0;
+  std::uint64_t packets_received = 0;
+  std::uint64_t bytes_received = 0;
+  std::int64_t packets_lost = 0;  // from the jitter buffer / RTP source stats
+  double jitter_ms = 0;           // interarrival jitter (RFC 3550 §6.4.1)
+  std::optional<double> rtt_ms;   // from RTCP SR/RR (LSR/DLSR)
+  std::uint64_t rtcp_sent = 0;
+  std::uint64_t rtcp_received = 0;
+  std::uint64_t dtmf_sent = 0;
+  std::uint64_t dtmf_received = 0;
+  std::optional<ToneAnalysis> analysis;  // audio: the received signal
+};
+
+class RtpPipeline {
+ public:
+  struct Events {
+    // A plain RTP or RTCP packet to protect and send.
+    std::function<void(std::vector<std::uint8_t> packet, bool rtcp)> outgoing;
+    // A DTMF digit (0-9, *, #, A-D) the peer sent (RFC 4733), once per event.
+    std::function<void(const std::string& stream, char digit)> dtmf;
+    // The first decoded media buffer of a stream reached the sink.
+    std::function<void(const std::string& stream)> first_media;
+    // A GStreamer error: the call cannot go on (the message says which element and why).
+    std::function<void(const Error&)> error;
+  };
+
+  static Result<std::unique_ptr<RtpPipeline>> create(GMainContext* ctx,
+                                                     PipelineConfig config,
+                                                     Events events);
+  virtual ~RtpPipeline() = default;
+
+  // Adds (before start) or updates (codecs changed: description-info) a stream.
+  virtual Result<void> add_stream(const StreamConfig& stream) = 0;
+  virtual Result<void> remove_stream(const std::string& name) = 0;
+  // To PLAYING: sources start producing; packets come out through Events::outgoing.
+  virtual Result<void> start() = 0;
+  // A decrypted RTP or RTCP packet from the peer.
+  virtual void receive(std::span<const std::uint8_t> packet, bool rtcp) = 0;
+
+  // RFC 4733 events with the negotiated telephone-event PT (an error when none was negotiated).
+  virtual Result<void> send_dtmf(const std::string& stream, char digit) = 0;
+  // Mute: we keep sending, silence (DTX then sends little). Hold: nothing is sent nor played.
+  virtual void set_muted(bool muted) = 0;
+  virtual void set_on_hold(bool on_hold) = 0;
+
+  virtual std::vector<StreamStats> stats() = 0;
+  virtual MarkerTimes marker_times() const = 0;
+  // For tests and benchmarks: EOS, to NULL; the WAV being recorded is finalised.
+  virtual void stop() = 0;
+};
+
+}  // namespace jcall::media

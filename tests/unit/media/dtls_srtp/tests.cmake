@@ -1,0 +1,1 @@
+# tests of media/dtls_srtp (added with the component)

@@ -1,0 +1,1 @@
+# tests of media/ice (added with the component)

@@ -1,0 +1,1 @@
+# tests of media/pipeline (added with the component)
