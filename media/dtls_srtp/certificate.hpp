@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -20,15 +21,21 @@ class Certificate {
   Certificate(const Certificate&) = delete;
   Certificate& operator=(const Certificate&) = delete;
 
-  X509* x509() const { return x509_; }
-  EVP_PKEY* key() const { return key_; }
+  X509* x509() const { return x509_.get(); }
+  EVP_PKEY* key() const { return key_.get(); }
   // "AB:CD:..." upper-case hex, as XEP-0320 <fingerprint hash="sha-256"> carries it.
   const std::string& fingerprint_sha256() const { return fingerprint_; }
 
  private:
+  struct X509Free {
+    void operator()(X509* x) const;
+  };
+  struct PkeyFree {
+    void operator()(EVP_PKEY* k) const;
+  };
   Certificate() = default;
-  X509* x509_ = nullptr;
-  EVP_PKEY* key_ = nullptr;
+  std::unique_ptr<X509, X509Free> x509_;
+  std::unique_ptr<EVP_PKEY, PkeyFree> key_;
   std::string fingerprint_;
 };
 

@@ -17,6 +17,7 @@
 #include "base/result.hpp"
 #include "media/dtls_srtp/certificate.hpp"
 #include "media/dtls_srtp/srtp_session.hpp"
+#include "media/errc.hpp"
 
 namespace jcall::media {
 
@@ -30,7 +31,10 @@ struct DtlsConfig {
   // use_srtp profiles in preference order (RFC 5764 §4.1.2).
   std::vector<SrtpProfile> profiles{SrtpProfile::kAeadAes128Gcm, SrtpProfile::kAes128CmSha1_80};
   std::chrono::milliseconds handshake_timeout{std::chrono::seconds(10)};
-  std::size_t mtu = 1200;
+  std::size_t mtu = 1200;  // largest DTLS datagram we send (payload of one UDP datagram)
+  // RFC 6347 §4.2.4.1: first retransmission after this, doubling up to 60 s. Runs on the system
+  // clock (OpenSSL's timer), unlike handshake_timeout, which runs on the `now` passed in.
+  std::chrono::milliseconds initial_retransmission_timeout{1000};
 };
 
 // RFC 5764 §4.2 key material, already split per direction for us.
@@ -77,6 +81,11 @@ class DtlsEndpoint {
  private:
   struct Impl;
   explicit DtlsEndpoint(std::unique_ptr<Impl> impl);
+  void drive_handshake();
+  void finish_handshake();
+  void drain_application_data();
+  void fail(Errc code, std::string message);
+  void fail_timeout();
   std::unique_ptr<Impl> impl_;
   State state_ = State::kNew;
   std::optional<Error> failure_;

@@ -53,6 +53,7 @@ class SrtpSession {
 
  private:
   SrtpSession() = default;
+  bool unprotect(std::vector<std::uint8_t>& packet, bool rtcp);
   srtp_ctx_t_* srtp_ = nullptr;
   SrtpProfile profile_ = SrtpProfile::kAeadAes128Gcm;
   Direction direction_ = Direction::kOutbound;
