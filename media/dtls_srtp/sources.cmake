@@ -1,2 +1,1 @@
-list(APPEND JCALL_MEDIA_SOURCES dtls_srtp / demux.cpp dtls_srtp / certificate.cpp dtls_srtp /
-     srtp_session.cpp dtls_srtp / dtls_endpoint.cpp)
+list(APPEND JCALL_MEDIA_SOURCES dtls_srtp/demux.cpp dtls_srtp/certificate.cpp dtls_srtp/srtp_session.cpp dtls_srtp/dtls_endpoint.cpp)
