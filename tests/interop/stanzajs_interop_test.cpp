@@ -1,0 +1,723 @@
+// Interoperability of audio calls (XEP-0166 §6-7, XEP-0167, XEP-0176, XEP-0320, XEP-0353 §3-4)
+// with an independent Jingle implementation: StanzaJS 12.22.1 in headless Chromium, the peer in
+// ../shared/interop/stanzajs (see its README). The ctest fixture "stanzajs" copies that folder
+// into the build tree and installs it (prepare-stanzajs.sh); tests.cmake starts each case under
+// the copy's netns-run.sh, so every case has a network namespace of its own with only loopback,
+// holding its own Prosody (the copy's start-prosody.sh), the peer (node peer.mjs) and
+// `jcall --headless --json`. A case passes when both sides report the call connected and audio
+// packets sent and received, both ways, with a clean hang-up.
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <ifaddrs.h>
+#include <iostream>
+#include <memory>
+#include <net/if.h>
+#include <optional>
+#include <poll.h>
+#include <sstream>
+#include <string>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <utility>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "support/jcall_process.hpp"
+#include "support/prosody_fixture.hpp"
+
+namespace jcall::test {
+namespace {
+
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+using namespace std::chrono_literals;
+
+// The installed copy of ../shared/interop/stanzajs (the fixture's work).
+constexpr const char* kStanzaJsDir = JCALL_STANZAJS_DIR;
+
+constexpr const char* kDomain = "localhost";
+constexpr const char* kJcallUser = "alice";
+constexpr const char* kJcallPassword = "alice-interop-pw";
+constexpr const char* kJcallFullJid = "alice@localhost/jcall";
+constexpr const char* kPeerUser = "bob";
+constexpr const char* kPeerPassword = "bob-interop-pw";
+constexpr const char* kPeerResource = "peer";
+constexpr const char* kServer = "127.0.0.1:15222";  // start-prosody.sh's default C2S_PORT
+// The caller hangs up this long after the call connected.
+constexpr const char* kCallSeconds = "3";
+
+// Real media on loopback with a known test signal.
+const std::vector<std::string> kJcallMediaOptions = {"--local-address", "127.0.0.1",
+                                                     "--audio-source", "tone:440"};
+
+// Every wait of a case is bounded by these (and every process by its own hard cap).
+constexpr auto kServerStartTimeout = 30s;
+constexpr auto kPeerReadyTimeout = 40s;  // Chromium starting on a busy 2-core machine
+constexpr auto kOnlineTimeout = 15s;
+constexpr auto kCallTimeout = 60s;  // from starting the call until its summary
+constexpr auto kExitTimeout = 20s;
+constexpr const char* kPeerHardCapS = "75";
+constexpr const char* kPeerConnectTimeoutS = "15";
+constexpr const char* kJcallExitAfterS = "90";
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+std::string last_lines(const std::string& text, std::size_t lines) {
+  std::size_t pos = text.size();
+  if (pos > 0 && text.back() == '\n') {
+    --pos;
+  }
+  for (std::size_t n = 0; pos > 0; --pos) {
+    if (text[pos - 1] == '\n' && ++n == lines) {
+      break;
+    }
+  }
+  return text.substr(pos);
+}
+
+int remaining_ms(Clock::time_point deadline) {
+  const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now()).count();
+  return static_cast<int>(std::clamp<long long>(left, 0, 3600 * 1000));
+}
+
+// The interfaces of this network namespace that are not loopback ("eth0 192.0.2.2").
+std::vector<std::string> non_loopback_interfaces() {
+  std::vector<std::string> out;
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) {
+    out.push_back(std::string("getifaddrs: ") + std::strerror(errno));
+    return out;
+  }
+  for (const ifaddrs* a = list; a != nullptr; a = a->ifa_next) {
+    if ((a->ifa_flags & IFF_LOOPBACK) == 0 && a->ifa_addr != nullptr &&
+        (a->ifa_addr->sa_family == AF_INET || a->ifa_addr->sa_family == AF_INET6)) {
+      out.emplace_back(a->ifa_name);
+    }
+  }
+  ::freeifaddrs(list);
+  return out;
+}
+
+// argv with its stderr sent to stderr_file (a shell redirect in front of exec).
+std::vector<std::string> with_stderr_to(const std::string& stderr_file,
+                                        const std::vector<std::string>& argv) {
+  std::vector<std::string> out = {"/bin/sh", "-c", "exec \"$@\" 2>\"$0\"", stderr_file};
+  out.insert(out.end(), argv.begin(), argv.end());
+  return out;
+}
+
+// Waits (bounded) until pid has exited; it may be a child of this process (reaped here) or not.
+bool wait_pid_gone(pid_t pid, milliseconds timeout) {
+  // glibc 2.36's <sys/pidfd.h> lacks C linkage for C++: the system call itself.
+  const int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (fd < 0) {
+    return errno == ESRCH;
+  }
+  pollfd p{fd, POLLIN, 0};
+  int rc = 0;
+  do {
+    rc = ::poll(&p, 1, static_cast<int>(timeout.count()));
+  } while (rc < 0 && errno == EINTR);
+  ::close(fd);
+  if (rc > 0) {
+    ::waitpid(pid, nullptr, WNOHANG);  // our child since we are the subreaper: reap it
+    return true;
+  }
+  return false;
+}
+
+// A Prosody of the peer's own kit (start-prosody.sh from the copy) with its state in dir.
+class PeerKitServer {
+ public:
+  static std::unique_ptr<PeerKitServer> start(const std::string& dir, std::string* error) {
+    std::unique_ptr<PeerKitServer> server(new PeerKitServer());
+    server->dir_ = dir;
+    ChildProcess::Options options;
+    options.argv = {std::string(kStanzaJsDir) + "/start-prosody.sh",
+                    std::string(kJcallUser) + ":" + kJcallPassword,
+                    std::string(kPeerUser) + ":" + kPeerPassword};
+    // LOG_LEVEL=debug: the log has every stanza, for the failure report.
+    options.env = {"PROSODY_DIR=" + dir, std::string("XMPP_DOMAIN=") + kDomain, "LOG_LEVEL=debug"};
+    options.merge_stderr = true;
+    options.close_stdin = true;
+    auto script = ChildProcess::spawn(options, error);
+    if (!script) {
+      return nullptr;
+    }
+    const std::string output = script->read_all(kServerStartTimeout);
+    const auto status = script->wait(5s);
+    const std::string pid_text = read_file(dir + "/prosody.pid");
+    server->pid_ = std::atoi(pid_text.c_str());
+    if (!status || !WIFEXITED(*status) || WEXITSTATUS(*status) != 0 || server->pid_ <= 0) {
+      *error = "start-prosody.sh failed:\n" + output;
+      return nullptr;
+    }
+    return server;
+  }
+
+  ~PeerKitServer() { stop(); }
+  PeerKitServer(const PeerKitServer&) = delete;
+  PeerKitServer& operator=(const PeerKitServer&) = delete;
+
+  // SIGTERM, then SIGKILL after 5 s (as stop-prosody.sh; it cannot reap, we can).
+  void stop() {
+    if (pid_ <= 0) {
+      return;
+    }
+    ::kill(pid_, SIGTERM);
+    if (!wait_pid_gone(pid_, 5s)) {
+      ::kill(pid_, SIGKILL);
+      wait_pid_gone(pid_, 5s);
+    }
+    pid_ = -1;
+  }
+
+  std::string cafile() const { return dir_ + "/certs/" + kDomain + ".crt"; }
+  std::string log_tail(std::size_t lines) const {
+    return last_lines(read_file(dir_ + "/prosody.log"), lines);
+  }
+
+ private:
+  PeerKitServer() = default;
+  std::string dir_;
+  pid_t pid_ = -1;
+};
+
+// `node peer.mjs ...`: one JSON line on stdout at the end, its log in stderr_file.
+class StanzaPeer {
+ public:
+  StanzaPeer(const std::string& work_dir, std::vector<std::string> args)
+      : ready_file_(work_dir + "/peer.ready"),
+        stderr_file_(work_dir + "/peer.stderr"),
+        chromium_pid_file_(work_dir + "/peer.chromium.pid") {
+    std::vector<std::string> argv = {"node",
+                                     std::string(kStanzaJsDir) + "/peer.mjs",
+                                     "--jid",
+                                     std::string(kPeerUser) + "@" + kDomain,
+                                     "--password",
+                                     kPeerPassword,
+                                     "--resource",
+                                     kPeerResource,
+                                     "--ready-file",
+                                     ready_file_,
+                                     "--capture",
+                                     work_dir + "/peer.xmpp.jsonl",
+                                     "--connect-timeout",
+                                     kPeerConnectTimeoutS,
+                                     "--pid-file",
+                                     chromium_pid_file_,
+                                     "--timeout",
+                                     kPeerHardCapS};
+    argv.insert(argv.end(), args.begin(), args.end());
+    ChildProcess::Options options;
+    options.argv = with_stderr_to(stderr_file_, argv);
+    options.close_stdin = true;
+    std::string error;
+    process_ = ChildProcess::spawn(options, &error);
+    EXPECT_NE(process_, nullptr) << error;
+  }
+
+  // A peer still running hangs up politely on SIGTERM and exits within about 8 s; a Chromium
+  // left behind (its own process group) is killed.
+  ~StanzaPeer() {
+    if (process_ && process_->running()) {
+      interrupt();
+      finish(15s);
+    }
+    process_.reset();
+    const pid_t chromium = std::atoi(read_file(chromium_pid_file_).c_str());
+    if (chromium > 0 && ::kill(chromium, 0) == 0) {
+      ::kill(-chromium, SIGKILL);
+      wait_pid_gone(chromium, 5s);
+    }
+  }
+  StanzaPeer(const StanzaPeer&) = delete;
+  StanzaPeer& operator=(const StanzaPeer&) = delete;
+
+  void interrupt() {
+    if (process_ && process_->running()) {
+      ::kill(process_->pid(), SIGTERM);
+    }
+  }
+
+  // Until the peer is logged in and waiting (its --ready-file), bounded; false if it ended.
+  bool wait_ready(milliseconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    while (process_ && Clock::now() < deadline) {
+      const std::string ready = read_file(ready_file_);
+      if (!ready.empty() && ready.back() == '\n') {
+        return true;
+      }
+      // The peer prints nothing on stdout before its result: this waits 100 ms, or less if it
+      // has ended (EOF or its result).
+      if (auto line = process_->read_line(100ms)) {
+        output_ += *line + "\n";
+        return false;
+      }
+      if (process_->stdout_eof()) {
+        return false;
+      }
+    }
+    return false;
+  }
+
+  // The result line (bounded) and the exit status; nullopt if there was none.
+  std::optional<json> finish(milliseconds timeout) {
+    if (!process_) {
+      return std::nullopt;
+    }
+    const auto deadline = Clock::now() + timeout;
+    output_ += process_->read_all(milliseconds(remaining_ms(deadline)));
+    const auto status = process_->wait(milliseconds(std::max(remaining_ms(deadline), 1000)));
+    if (status && WIFEXITED(*status)) {
+      exit_code_ = WEXITSTATUS(*status);
+    }
+    std::istringstream lines(output_);
+    std::string line;
+    while (std::getline(lines, line)) {
+      json j = json::parse(line, nullptr, false);
+      if (j.is_object()) {
+        result_ = std::move(j);
+      }
+    }
+    return result_;
+  }
+
+  std::optional<int> exit_code() const { return exit_code_; }
+  const std::string& output() const { return output_; }
+  std::string stderr_tail(std::size_t lines) const {
+    return last_lines(read_file(stderr_file_), lines);
+  }
+
+ private:
+  std::string ready_file_;
+  std::string stderr_file_;
+  std::string chromium_pid_file_;
+  std::unique_ptr<ChildProcess> process_;
+  std::string output_;
+  std::optional<json> result_;
+  std::optional<int> exit_code_;
+};
+
+// `jcall --headless --json` as alice, against the kit's server; its stderr in a file.
+class JcallRun {
+ public:
+  JcallRun(const std::string& work_dir, const PeerKitServer& server, std::vector<std::string> args)
+      : stderr_file_(work_dir + "/jcall.stderr") {
+    std::vector<std::string> argv = {
+        jcall_binary(),   "--headless",       "--json",        "--jid", kJcallFullJid,
+        "--password-env", "JCALL_INTEROP_PW", "--server",      kServer, "--cafile",
+        server.cafile(),  "--exit-after",     kJcallExitAfterS};
+    argv.insert(argv.end(), args.begin(), args.end());
+    ChildProcess::Options options;
+    options.argv = with_stderr_to(stderr_file_, argv);
+    options.env = {std::string("JCALL_INTEROP_PW=") + kJcallPassword};
+    std::string error;
+    process_ = ChildProcess::spawn(options, &error);
+    EXPECT_NE(process_, nullptr) << error;
+  }
+
+  // Reads events until one named `name` (bounded); returns it.
+  std::optional<json> wait_event(const std::string& name, milliseconds timeout) {
+    for (; checked_ < events_.size(); ++checked_) {
+      if (events_[checked_].value("event", "") == name) {
+        return events_[checked_++];
+      }
+    }
+    const auto deadline = Clock::now() + timeout;
+    while (process_ && Clock::now() < deadline) {
+      auto line = process_->read_line(milliseconds(remaining_ms(deadline)));
+      if (!line) {
+        if (process_->stdout_eof()) {
+          break;
+        }
+        continue;
+      }
+      if (store(*line) && events_.back().value("event", "") == name) {
+        checked_ = events_.size();
+        return events_.back();
+      }
+    }
+    return std::nullopt;
+  }
+
+  // Reads the rest of the output; the exit code (bounded), nullopt if it did not exit.
+  std::optional<int> finish(milliseconds timeout) {
+    if (!process_) {
+      return std::nullopt;
+    }
+    const auto deadline = Clock::now() + timeout;
+    while (auto line = process_->read_line(milliseconds(remaining_ms(deadline)))) {
+      store(*line);
+    }
+    const auto status = process_->wait(milliseconds(std::max(remaining_ms(deadline), 1000)));
+    if (!status || !WIFEXITED(*status)) {
+      return std::nullopt;
+    }
+    return WEXITSTATUS(*status);
+  }
+
+  // "sent propose", "received session-accept", ...: the call stanzas of call sid, in order.
+  std::vector<std::string> signals(const std::string& sid) const {
+    std::vector<std::string> out;
+    for (const auto& e : events_) {
+      if (e.value("event", "") == "call-signal" && e.value("sid", "") == sid) {
+        out.push_back(e.value("dir", "") + " " + e.value("what", ""));
+      }
+    }
+    return out;
+  }
+
+  const std::string& raw() const { return raw_; }
+  std::string stderr_tail(std::size_t lines) const {
+    return last_lines(read_file(stderr_file_), lines);
+  }
+
+ private:
+  bool store(const std::string& line) {
+    raw_ += line + "\n";
+    json ev = json::parse(line, nullptr, false);
+    if (!ev.is_object()) {
+      ADD_FAILURE() << "jcall printed a line that is not a JSON object: " << line;
+      return false;
+    }
+    events_.push_back(std::move(ev));
+    return true;
+  }
+
+  std::string stderr_file_;
+  std::unique_ptr<ChildProcess> process_;
+  std::vector<json> events_;
+  std::size_t checked_ = 0;
+  std::string raw_;
+};
+
+// want appears in got in this order (other entries may come between).
+::testing::AssertionResult in_order(const std::vector<std::string>& got,
+                                    const std::vector<std::string>& want) {
+  std::size_t i = 0;
+  for (const auto& g : got) {
+    if (i < want.size() && g == want[i]) {
+      ++i;
+    }
+  }
+  if (i == want.size()) {
+    return ::testing::AssertionSuccess();
+  }
+  std::string s;
+  for (const auto& g : got) {
+    s += "\n  " + g;
+  }
+  return ::testing::AssertionFailure() << "missing '" << want[i] << "' (in order) in:" << s;
+}
+
+// The peer's timeline has these steps in this order (its keys carry milliseconds).
+// j[path[0]][path[1]]...; null where any of it is missing (a const json has no operator[] for
+// that).
+json field(const json& j, std::initializer_list<const char*> path) {
+  const json* at = &j;
+  for (const char* key : path) {
+    if (!at->is_object() || !at->contains(key)) {
+      return nullptr;
+    }
+    at = &(*at)[key];
+  }
+  return *at;
+}
+
+long long number_or(const json& j, long long fallback) {
+  return j.is_number() ? j.get<long long>() : fallback;
+}
+
+// The peer's timeline_ms has these steps, each at or after the one before (steps of the same
+// millisecond have no order in its JSON object).
+::testing::AssertionResult timeline_in_order(const json& peer,
+                                             const std::vector<std::string>& want) {
+  const json timeline = field(peer, {"timeline_ms"});
+  if (!timeline.is_object()) {
+    return ::testing::AssertionFailure() << "no timeline_ms in the peer's result";
+  }
+  long long before = -1;
+  for (const auto& step : want) {
+    const json t = field(timeline, {step.c_str()});
+    if (!t.is_number()) {
+      return ::testing::AssertionFailure()
+             << "no step '" << step << "' in the peer's timeline_ms " << timeline.dump();
+    }
+    if (t.get<long long>() < before) {
+      return ::testing::AssertionFailure()
+             << "step '" << step << "' comes too early in " << timeline.dump();
+    }
+    before = t.get<long long>();
+  }
+  return ::testing::AssertionSuccess();
+}
+
+class StanzaJsInterop : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // Processes that their starter leaves behind (Prosody behind start-prosody.sh) become
+    // children of this test, so that they are ours to reap, and ctest's timeout kills them too.
+    ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0) << std::strerror(errno);
+    const auto others = non_loopback_interfaces();
+    ASSERT_TRUE(others.empty())
+        << "this test must run in a loopback-only network namespace (tests.cmake starts it under "
+        << kStanzaJsDir
+        << "/netns-run.sh); non-loopback interfaces: " << ::testing::PrintToString(others);
+    ASSERT_TRUE(std::filesystem::exists(std::string(kStanzaJsDir) + "/node_modules"))
+        << kStanzaJsDir << " is not installed: the ctest fixture StanzaJsInterop.Setup does that";
+
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "jcall-interop-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(pattern.data()), nullptr) << std::strerror(errno);
+    dir_ = pattern;
+    std::string error;
+    server_ = PeerKitServer::start(dir_ + "/prosody", &error);
+    ASSERT_NE(server_, nullptr) << error;
+  }
+
+  void TearDown() override {
+    if (HasFailure()) {
+      report();
+    }
+    jcall_.reset();
+    peer_.reset();
+    if (server_) {
+      server_->stop();
+    }
+    const char* keep = std::getenv("JCALL_KEEP_TEST_DIRS");
+    if (!dir_.empty()) {
+      if (keep != nullptr && std::string(keep) == "1") {
+        std::cerr << "kept " << dir_ << "\n";
+      } else {
+        std::error_code ec;
+        std::filesystem::remove_all(dir_, ec);
+      }
+    }
+  }
+
+  // Both outputs and the logs' tails, so that a failing CI log says why.
+  void report() const {
+    std::cerr << "\n===== jcall exit code: "
+              << (jcall_exit_ ? std::to_string(*jcall_exit_) : "none") << ", peer exit code: "
+              << (peer_ && peer_->exit_code() ? std::to_string(*peer_->exit_code()) : "none")
+              << " =====\n";
+    std::cerr << "===== jcall output (JSON lines) =====\n"
+              << (jcall_ ? jcall_->raw() : "(not started)\n");
+    if (jcall_) {
+      std::cerr << "===== jcall stderr (tail) =====\n" << jcall_->stderr_tail(100) << "\n";
+    }
+    std::cerr << "===== StanzaJS peer result (JSON) =====\n"
+              << (peer_ ? peer_->output() : "(not started)\n");
+    if (peer_) {
+      std::cerr << "===== StanzaJS peer stderr (tail) =====\n" << peer_->stderr_tail(60) << "\n";
+    }
+    if (server_) {
+      std::cerr << "===== prosody.log (tail) =====\n" << server_->log_tail(80) << "\n";
+    }
+  }
+
+  void start_answering_peer() {
+    // The peer stays in the call longer than jcall's --hangup-after: jcall hangs up.
+    peer_ = std::make_unique<StanzaPeer>(
+        dir_, std::vector<std::string>{"--answer", "--wait", "45", "--duration", "30"});
+    ASSERT_TRUE(peer_->wait_ready(kPeerReadyTimeout)) << "the StanzaJS peer did not log in";
+  }
+
+  void start_calling_peer(const std::string& target) {
+    peer_ = std::make_unique<StanzaPeer>(
+        dir_, std::vector<std::string>{"--call", target, "--duration", kCallSeconds,
+                                       "--ring-timeout", "20"});
+  }
+
+  void start_jcall(std::vector<std::string> args) {
+    args.insert(args.end(), kJcallMediaOptions.begin(), kJcallMediaOptions.end());
+    jcall_ = std::make_unique<JcallRun>(dir_, *server_, std::move(args));
+  }
+
+  // jcall as the answerer: logged in with its presence at the server (the roster comes first).
+  void start_answering_jcall() {
+    start_jcall({"--answer-once", "--ring-timeout", "20"});
+    ASSERT_TRUE(jcall_->wait_event("connected", kOnlineTimeout)) << "jcall did not log in";
+    ASSERT_TRUE(jcall_->wait_event("roster", kOnlineTimeout)) << "jcall got no roster";
+  }
+
+  void start_calling_jcall(const std::string& target, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"--call",     target,           "--hangup-after",
+                                     kCallSeconds, "--ring-timeout", "20"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    start_jcall(std::move(args));
+  }
+
+  // Both sides to the end of the call: jcall's summary and exit code, the peer's result.
+  void finish_call() {
+    summary_ = jcall_->wait_event("call-summary", kCallTimeout);
+    jcall_exit_ = jcall_->finish(kExitTimeout);
+    if (!summary_) {
+      peer_->interrupt();  // no call to wait for: the peer hangs up and prints what it saw
+    }
+    peer_result_ = peer_->finish(kCallTimeout);
+  }
+
+  // The pass criteria: connected, audio both ways on both sides, a clean hang-up.
+  void expect_audio_call(bool jcall_is_caller) {
+    ASSERT_TRUE(summary_) << "jcall printed no call-summary";
+    ASSERT_TRUE(peer_result_) << "the peer printed no result";
+    // Both JSON outputs are printed in full by report() when something here fails.
+    const json& s = *summary_;
+    const json& p = *peer_result_;
+
+    EXPECT_EQ(field(s, {"connected"}), true) << "jcall";
+    EXPECT_EQ(field(p, {"connected"}), true) << "peer";
+    EXPECT_EQ(field(s, {"sid"}), field(p, {"sid"})) << "not the same session";
+
+    // The peer (Chromium's getStats): audio in and out, over loopback.
+    EXPECT_EQ(field(p, {"media"}), json::array({"audio"})) << "peer: an audio-only call";
+    EXPECT_GT(number_or(field(p, {"audio", "inbound_packets"}), 0), 0) << "peer";
+    EXPECT_GT(number_or(field(p, {"audio", "outbound_packets"}), 0), 0) << "peer";
+    EXPECT_EQ(field(p, {"loopback_only"}), true) << "peer";
+    EXPECT_EQ(field(p, {"errors"}), json::array()) << "StanzaJS reported errors";
+
+    // jcall: an audio stream that sent and received packets.
+    const json streams = field(s, {"streams"});
+    const json* audio = nullptr;
+    if (streams.is_array()) {
+      for (const auto& st : streams) {
+        if (field(st, {"media"}) == "audio") {
+          audio = &st;
+          break;
+        }
+      }
+    }
+    if (audio == nullptr) {
+      ADD_FAILURE() << "no audio stream in jcall's call-summary";
+    } else {
+      EXPECT_GT(number_or(field(*audio, {"packets_sent"}), 0), 0) << "jcall";
+      EXPECT_GT(number_or(field(*audio, {"packets_received"}), 0), 0) << "jcall";
+    }
+
+    // The caller hangs up; both sides end with <success/>.
+    EXPECT_EQ(field(s, {"termination", "by"}), json(jcall_is_caller ? "local" : "peer")) << "jcall";
+    EXPECT_EQ(field(s, {"termination", "reason"}), json("success")) << "jcall";
+    EXPECT_EQ(field(p, {"termination", "by"}), json(jcall_is_caller ? "remote" : "local"))
+        << "peer";
+    EXPECT_EQ(field(p, {"termination", "reason"}), json("success")) << "peer";
+
+    // The exit codes say the same: jcall's is 0 only if connected with audio both ways.
+    EXPECT_EQ(jcall_exit_, 0) << "jcall";
+    EXPECT_EQ(peer_->exit_code(), 0) << "peer";
+  }
+
+  std::string dir_;
+  std::unique_ptr<PeerKitServer> server_;
+  std::unique_ptr<StanzaPeer> peer_;
+  std::unique_ptr<JcallRun> jcall_;
+  std::optional<json> summary_;
+  std::optional<int> jcall_exit_;
+  std::optional<json> peer_result_;
+};
+
+// XEP-0176 trickle both ways: each side sent candidates in transport-info and took the other's.
+void expect_trickle(const std::vector<std::string>& signals) {
+  EXPECT_TRUE(in_order(signals, {"sent transport-info"}));
+  EXPECT_TRUE(in_order(signals, {"received transport-info"}));
+}
+
+std::string sid_of(const std::optional<json>& summary) {
+  const json sid = summary ? field(*summary, {"sid"}) : json();
+  return sid.is_string() ? sid.get<std::string>() : "";
+}
+
+// (a) jcall calls the peer's bare JID: XEP-0353 propose, the peer rings and proceeds from
+// bob@localhost/peer, then a session-initiate to that full JID.
+TEST_F(StanzaJsInterop, JcallCallsBareJidWithJmi) {
+  ASSERT_NO_FATAL_FAILURE(start_answering_peer());
+  start_calling_jcall("bob@localhost");
+  finish_call();
+  const auto signals = jcall_->signals(sid_of(summary_));
+  EXPECT_TRUE(in_order(signals, {"sent propose", "received ringing", "received proceed",
+                                 "sent session-initiate", "received session-accept"}));
+  expect_trickle(signals);
+  EXPECT_TRUE(in_order(signals, {"received session-accept", "sent finish"}));
+  EXPECT_TRUE(in_order(signals, {"received session-accept", "received finish"}));
+  ASSERT_TRUE(peer_result_);
+  EXPECT_EQ(field(*peer_result_, {"signaling"}), json("jmi"));
+  EXPECT_TRUE(timeline_in_order(*peer_result_,
+                                {"jmi_propose_received", "jmi_ringing_sent", "jmi_proceed_sent",
+                                 "session-initiate_received", "session-accept_sent"}));
+  expect_audio_call(true);
+}
+
+// (b) jcall calls the peer's full JID directly: session-initiate, session-info <ringing/>,
+// session-accept (--jmi no: the JMI feature in the peer's caps would otherwise get a propose).
+TEST_F(StanzaJsInterop, JcallCallsFullJidDirectly) {
+  ASSERT_NO_FATAL_FAILURE(start_answering_peer());
+  start_calling_jcall("bob@localhost/peer", {"--jmi", "no"});
+  finish_call();
+  const auto signals = jcall_->signals(sid_of(summary_));
+  EXPECT_TRUE(in_order(
+      signals, {"sent session-initiate", "received session-info", "received session-accept"}));
+  EXPECT_EQ(std::count(signals.begin(), signals.end(), "sent propose"), 0);
+  expect_trickle(signals);
+  ASSERT_TRUE(peer_result_);
+  EXPECT_EQ(field(*peer_result_, {"signaling"}), json("jingle"));
+  EXPECT_TRUE(timeline_in_order(
+      *peer_result_, {"session-initiate_received", "session-info_sent", "session-accept_sent"}));
+  expect_audio_call(true);
+}
+
+// (c) The peer calls jcall's bare JID: the peer proposes, jcall rings and proceeds, the peer
+// sends session-initiate to jcall's full JID.
+TEST_F(StanzaJsInterop, PeerCallsBareJidWithJmi) {
+  ASSERT_NO_FATAL_FAILURE(start_answering_jcall());
+  start_calling_peer("alice@localhost");
+  finish_call();
+  const auto signals = jcall_->signals(sid_of(summary_));
+  EXPECT_TRUE(in_order(signals, {"received propose", "sent ringing", "sent proceed",
+                                 "received session-initiate", "sent session-accept"}));
+  expect_trickle(signals);
+  EXPECT_TRUE(in_order(signals, {"sent session-accept", "sent finish"}));
+  EXPECT_TRUE(in_order(signals, {"sent session-accept", "received finish"}));
+  ASSERT_TRUE(peer_result_);
+  EXPECT_EQ(field(*peer_result_, {"signaling"}), json("jmi"));
+  EXPECT_EQ(field(*peer_result_, {"peer"}), json(kJcallFullJid));
+  EXPECT_TRUE(timeline_in_order(*peer_result_,
+                                {"jmi_propose_sent", "jmi_ringing_received", "jmi_proceed_received",
+                                 "session-initiate_sent", "session-accept_received"}));
+  expect_audio_call(false);
+}
+
+// (d) The peer calls jcall's full JID directly: session-initiate, then jcall accepts.
+TEST_F(StanzaJsInterop, PeerCallsFullJidDirectly) {
+  ASSERT_NO_FATAL_FAILURE(start_answering_jcall());
+  start_calling_peer(kJcallFullJid);
+  finish_call();
+  const auto signals = jcall_->signals(sid_of(summary_));
+  EXPECT_TRUE(in_order(signals, {"received session-initiate", "sent session-accept"}));
+  EXPECT_EQ(std::count(signals.begin(), signals.end(), "received propose"), 0);
+  expect_trickle(signals);
+  ASSERT_TRUE(peer_result_);
+  EXPECT_EQ(field(*peer_result_, {"signaling"}), json("jingle"));
+  EXPECT_TRUE(
+      timeline_in_order(*peer_result_, {"session-initiate_sent", "session-accept_received"}));
+  expect_audio_call(false);
+}
+
+}  // namespace
+}  // namespace jcall::test
