@@ -20,8 +20,8 @@ if [[ ! -f "$src/peer.mjs" || ! -f "$src/setup.sh" || ! -f "$src/package-lock.js
   cat >&2 <<MSG
 prepare-stanzajs: FAILED: the StanzaJS interop peer is not at
   $src
-The interop tests need the shared tree beside the clone (…/main and …/shared/interop/stanzajs);
-they fail rather than skip without it.
+The interop tests need the shared tree beside the clone: <clone>/../shared/interop/stanzajs.
+They fail rather than skip without it.
 MSG
   exit 1
 fi
