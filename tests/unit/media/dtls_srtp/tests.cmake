@@ -7,4 +7,6 @@ add_executable(jcall_media_dtls_srtp_tests
   ${CMAKE_CURRENT_LIST_DIR}/dtls_endpoint_test.cpp
 )
 target_link_libraries(jcall_media_dtls_srtp_tests PRIVATE jcall_media GTest::gtest_main)
-gtest_discover_tests(jcall_media_dtls_srtp_tests DISCOVERY_TIMEOUT 60 PROPERTIES LABELS unit)
+# The prefix lets `ctest -R dtls` select exactly these tests.
+gtest_discover_tests(jcall_media_dtls_srtp_tests TEST_PREFIX "dtls_srtp." DISCOVERY_TIMEOUT 60
+  PROPERTIES LABELS unit)
