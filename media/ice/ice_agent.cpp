@@ -83,6 +83,10 @@ IceCandidate from_nice(const NiceCandidate& n) {
   c.priority = n.priority;
   c.ip = address_string(n.addr);
   c.port = static_cast<std::uint16_t>(nice_address_get_port(&n.addr));
+  // RFC 6544 §4.5: an active TCP candidate has no listening port and is signaled with the
+  // discard port 9 (libnice leaves it 0).
+  if (n.transport == NICE_CANDIDATE_TRANSPORT_TCP_ACTIVE && c.port == 0)
+    c.port = 9;
   switch (n.type) {
     case NICE_CANDIDATE_TYPE_HOST:
       c.type = "host";
@@ -143,7 +147,7 @@ Result<CandidatePtr> to_nice(const IceCandidate& c, guint stream_id) {
   }
   if (c.foundation.empty() || c.foundation.size() >= NICE_CANDIDATE_MAX_FOUNDATION)
     return ice_error("remote candidate foundation must have 1 to 32 characters");
-  if (c.port == 0)
+  if (c.port == 0 && transport != NICE_CANDIDATE_TRANSPORT_TCP_ACTIVE)
     return ice_error("remote candidate has port 0");
 
   CandidatePtr n(nice_candidate_new(type));
@@ -326,8 +330,11 @@ class NiceIceAgent final : public IceAgent {
   void assert_home_thread() const { assert(std::this_thread::get_id() == home_); }
 
   Result<void> flush_remote() {
-    if (pending_remote_.empty())
+    if (pending_remote_.empty()) {
+      if (remote_end_)
+        nice_agent_peer_candidate_gathering_done(agent_.get(), stream_id_);
       return {};
+    }
     GSList* list = nullptr;
     for (const auto& c : pending_remote_) {
       auto n = to_nice(c, stream_id_);  // validated when added

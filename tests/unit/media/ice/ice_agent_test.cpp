@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 #include <glib.h>
@@ -328,6 +329,16 @@ TEST_F(IceAgentTest, RestartGivesNewCredentialsAndReconnects) {
   })) << "a: "
       << to_string(a_.agent->state()) << " b: " << to_string(b_.agent->state());
   EXPECT_GT(a_.local.size(), a_before);  // announced again after the restart
+  const std::vector<IceState> expected = {IceState::kGathering, IceState::kChecking,
+                                          IceState::kConnected, IceState::kGathering,
+                                          IceState::kChecking,  IceState::kConnected};
+  for (Peer* p : {&a_, &b_}) {
+    std::vector<IceState> seen;
+    for (const auto& [state, detail] : p->states)
+      seen.push_back(state);
+    EXPECT_EQ(seen, expected);
+    EXPECT_EQ(p->pairs.size(), 2u);  // a selected pair announced for each generation
+  }
   EXPECT_EQ(a_.count(IceState::kFailed), 0);
   EXPECT_EQ(b_.count(IceState::kFailed), 0);
   expect_datagrams_both_ways("after restart");
@@ -349,6 +360,55 @@ TEST_F(IceAgentTest, PeerGoneFailsThroughConsentFreshness) {
   const auto sent = a_.agent->send(bytes("anyone?"));
   ASSERT_FALSE(sent.has_value());
   EXPECT_EQ(sent.error().code, make_error_code(Errc::not_connected));
+}
+
+TEST_F(IceAgentTest, IceTcpCandidatesCarryTheirTcptypeAndStillConnect) {
+  IceConfig ca = loopback_config(true);
+  IceConfig cb = loopback_config(false);
+  ca.tcp = true;
+  cb.tcp = true;
+  make(a_, ca);
+  make(b_, cb);
+  exchange_credentials();
+  ASSERT_TRUE(a_.agent->gather().has_value());
+  ASSERT_TRUE(b_.agent->gather().has_value());
+  // Every candidate (RFC 6544 active ones with port 9 included) is accepted by the peer.
+  ASSERT_TRUE(pump_until([this] {
+    return a_.agent->state() == IceState::kConnected && b_.agent->state() == IceState::kConnected;
+  }));
+  bool active = false;
+  bool passive = false;
+  for (const IceCandidate& c : a_.local) {
+    if (c.protocol != "tcp")
+      continue;
+    ASSERT_TRUE(c.tcptype.has_value());
+    active = active || (*c.tcptype == "active" && c.port == 9);
+    passive = passive || (*c.tcptype == "passive" && c.port != 9 && c.port != 0);
+  }
+  EXPECT_TRUE(active);
+  EXPECT_TRUE(passive);
+  expect_datagrams_both_ways("with ice-tcp");
+}
+
+TEST_F(IceAgentTest, EndOfCandidatesBeforeCredentialsIsKept) {
+  IceConfig ca = loopback_config(true);
+  ca.connect_timeout = 60s;  // the failure must come from libnice, which needs the end
+  make(a_, ca);
+  make(b_, loopback_config(false));
+  ASSERT_TRUE(a_.agent->gather().has_value());
+  ASSERT_TRUE(b_.agent->gather().has_value());
+  ASSERT_TRUE(iterate_until([this] { return a_.gathering_done > 0 && b_.gathering_done > 0; }));
+  // B's end-of-candidates reaches A before B's credentials and without any candidate (A
+  // learns B's address from B's checks, RFC 8445 §7.3.1.3); A's own go to B as usual.
+  forward(a_, b_, /*end=*/true);
+  a_.agent->end_of_remote_candidates();
+  IceCredentials wrong = b_.agent->local_credentials();
+  wrong.pwd = std::string(wrong.pwd.size(), 'z');
+  ASSERT_TRUE(a_.agent->set_remote_credentials(wrong).has_value());
+  ASSERT_TRUE(b_.agent->set_remote_credentials(a_.agent->local_credentials()).has_value());
+  ASSERT_TRUE(iterate_until([this] { return a_.agent->state() == IceState::kFailed; }, 30s));
+  EXPECT_NE(a_.last_detail().find("every connectivity check failed"), std::string::npos)
+      << a_.last_detail();
 }
 
 TEST_F(IceAgentTest, RejectsUnusableRemoteCandidates) {
@@ -388,18 +448,46 @@ TEST_F(IceAgentTest, RejectsNonLiteralAddresses) {
   EXPECT_EQ(r.error().code, make_error_code(Errc::invalid_argument));
 }
 
-int open_fds() {
+// Sockets this process has open (GLib's own eventfds, made once on first use, are not counted).
+int open_sockets() {
   int n = 0;
   if (DIR* d = opendir("/proc/self/fd")) {
-    while (readdir(d) != nullptr)
-      ++n;
+    while (dirent* e = readdir(d)) {
+      const std::string path = std::string("/proc/self/fd/") + e->d_name;
+      char target[256] = {};
+      const ssize_t len = readlink(path.c_str(), target, sizeof target - 1);
+      if (len > 0 && std::string(target, static_cast<std::size_t>(len)).starts_with("socket:"))
+        ++n;
+    }
     closedir(d);
   }
   return n;
 }
 
+// With TURN configured the destructor hands the agent to nice_agent_close_async (to release
+// allocations); the agent and its sockets must still go once the context has run that. No
+// TURN server listens here, so there is nothing to release and the close is immediate.
+TEST_F(IceAgentTest, DestroyingAnAgentWithTurnConfiguredReleasesItsSockets) {
+  const int before = open_sockets();
+  IceConfig c = loopback_config(true);
+  IceServer turn;
+  turn.kind = IceServer::Kind::kTurn;
+  turn.host = "127.0.0.1";
+  turn.port = 9;  // discard: nothing answers
+  turn.username = "user";
+  turn.password = "secret";
+  c.servers.push_back(turn);
+  make(a_, c);
+  ASSERT_TRUE(a_.agent->gather().has_value());
+  ASSERT_TRUE(iterate_until([this] { return !a_.local.empty(); }));
+  EXPECT_GT(open_sockets(), before);
+  a_.agent.reset();
+  EXPECT_TRUE(iterate_until([&] { return open_sockets() == before; }))
+      << open_sockets() << " open, " << before << " before";
+}
+
 TEST_F(IceAgentTest, DestroyingAgentsReleasesTheirSockets) {
-  const int before = open_fds();
+  const int before = open_sockets();
   for (int i = 0; i < 10; ++i) {
     connect_pair();
     a_.agent.reset();
@@ -407,7 +495,7 @@ TEST_F(IceAgentTest, DestroyingAgentsReleasesTheirSockets) {
     a_ = Peer{};
     b_ = Peer{};
   }
-  EXPECT_EQ(open_fds(), before);
+  EXPECT_EQ(open_sockets(), before);
 }
 
 }  // namespace
