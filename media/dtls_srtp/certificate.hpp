@@ -39,8 +39,8 @@ class Certificate {
   std::string fingerprint_;
 };
 
-// The fingerprint of a DER certificate with a hash named as in XEP-0320/RFC 4572 ("sha-256",
-// "sha-1", "sha-384", "sha-512"); an error for an unknown hash name.
+// The fingerprint of a DER certificate with a hash named as in XEP-0320/RFC 4572 ("sha-1",
+// "sha-224", "sha-256", "sha-384", "sha-512", any case); an error for an unknown hash name.
 Result<std::string> fingerprint(X509* cert, std::string_view hash_name);
 
 }  // namespace jcall::media

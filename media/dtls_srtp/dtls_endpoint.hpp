@@ -58,24 +58,32 @@ class DtlsEndpoint {
   // Starts the handshake (a client writes its ClientHello; a server waits). `now` starts the
   // handshake timeout.
   void start(Clock::time_point now);
-  // A DTLS record from the peer.
+  // One whole datagram the demux classified as DTLS (several records in it are fine). A
+  // datagram fed before start() starts the endpoint. Ignored once kFailed or kClosed. After
+  // kConnected it is still processed: the peer's close_notify (-> kClosed), a retransmitted last
+  // flight (answered), fatal alerts (-> kFailed); application data is discarded.
   void feed(std::span<const std::uint8_t> datagram, Clock::time_point now);
-  // Retransmission timer and handshake timeout.
+  // Handshake timeout (on the caller's clock) and retransmission (OpenSSL's timer, which reads
+  // the system clock: on_timer() retransmits only once that much real time has passed).
   void on_timer(Clock::time_point now);
-  // When on_timer() must be called next; nullopt when no timer is needed.
+  // When on_timer() must be called next: the earlier of the handshake limit and OpenSSL's
+  // retransmission timer (its remaining time added to `now`); nullopt when no timer is needed.
   std::optional<Clock::time_point> next_timeout(Clock::time_point now) const;
-  // Datagrams to send to the peer (each one a whole datagram), in order.
+  // Datagrams to send to the peer, in order: each element is exactly one datagram of at most
+  // config.mtu bytes (OpenSSL may pack several records into one).
   std::vector<std::vector<std::uint8_t>> take_outgoing();
 
   State state() const { return state_; }
   // Set when kFailed: the code (dtls_handshake_failed, dtls_timeout, fingerprint_mismatch)
   // and a message a user can read.
   const std::optional<Error>& failure() const { return failure_; }
-  // Set when kConnected.
+  // Set when kConnected (and kept after kClosed); cleared on kFailed, never set after a
+  // fingerprint mismatch.
   const std::optional<SrtpKeys>& keys() const { return keys_; }
   std::string version() const;  // "DTLSv1.2" once connected
 
-  // Sends a close_notify (goes out through take_outgoing()).
+  // Sends a close_notify if connected (goes out through take_outgoing()) and moves to kClosed;
+  // later feed()/on_timer() calls do nothing. keys() stays as it was.
   void close();
 
  private:

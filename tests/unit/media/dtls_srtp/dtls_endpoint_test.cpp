@@ -281,7 +281,7 @@ TEST_F(DtlsPair, LostFirstFlightIsRetransmitted) {
   EXPECT_EQ(a_.ep->state(), State::kHandshaking);
   EXPECT_EQ(b_.ep->state(), State::kHandshaking);
   int retransmissions = 0;
-  while (a_.ep->state() == State::kHandshaking) {
+  for (int i = 0; i < 20 && a_.ep->state() == State::kHandshaking; ++i) {
     auto next = a_.ep->next_timeout(Clock::now());
     ASSERT_TRUE(next.has_value());
     std::this_thread::sleep_until(*next);  // waits for the timer, not for a condition
@@ -299,6 +299,36 @@ TEST_F(DtlsPair, LostFirstFlightIsRetransmitted) {
   EXPECT_GE(retransmissions, 1);
   expect_connected(*a_.ep);
   expect_connected(*b_.ep);
+}
+
+TEST_F(DtlsPair, LostLastFlightIsAnsweredAfterConnect) {
+  // The server's ChangeCipherSpec+Finished is lost: the server is already connected, the client
+  // retransmits its last flight and the server, processing it after the handshake, answers.
+  DtlsConfig ca = config_for(a_, b_, DtlsRole::kClient);
+  ca.initial_retransmission_timeout = 30ms;
+  make(std::move(ca), config_for(b_, a_, DtlsRole::kServer));
+  now_ = Clock::now();
+  start();
+  std::size_t dropped = 0;
+  pump([&](bool from_a, std::size_t) {
+    const bool drop = !from_a && b_.ep->state() == State::kConnected;
+    dropped += drop ? 1 : 0;
+    return drop;
+  });
+  ASSERT_GE(dropped, 1u);
+  expect_connected(*b_.ep);
+  ASSERT_EQ(a_.ep->state(), State::kHandshaking);
+  for (int i = 0; i < 20 && a_.ep->state() == State::kHandshaking; ++i) {
+    auto next = a_.ep->next_timeout(Clock::now());
+    ASSERT_TRUE(next.has_value());
+    std::this_thread::sleep_until(*next);  // waits for the timer, not for a condition
+    now_ = Clock::now();
+    a_.ep->on_timer(now_);
+    pump();
+  }
+  expect_connected(*a_.ep);
+  expect_connected(*b_.ep);
+  EXPECT_EQ(a_.ep->keys()->local_key_salt, b_.ep->keys()->remote_key_salt);
 }
 
 TEST_F(DtlsPair, SmallMtuSplitsFlightsIntoDatagrams) {
