@@ -266,7 +266,7 @@ class NiceIceAgent final : public IceAgent {
     assert_home_thread();
     remote_end_ = true;
     if (remote_credentials_)
-      nice_agent_peer_candidate_gathering_done(agent_.get(), stream_id_);
+      tell_peer_gathering_done();
   }
 
   void set_controlling(bool controlling) override {
@@ -331,8 +331,10 @@ class NiceIceAgent final : public IceAgent {
 
   Result<void> flush_remote() {
     if (pending_remote_.empty()) {
-      if (remote_end_)
-        nice_agent_peer_candidate_gathering_done(agent_.get(), stream_id_);
+      if (remote_end_) {
+        arm_connect_timer();
+        tell_peer_gathering_done();
+      }
       return {};
     }
     GSList* list = nullptr;
@@ -351,8 +353,16 @@ class NiceIceAgent final : public IceAgent {
     if (added < 0)
       return ice_error("libnice refused the remote candidates");
     if (remote_end_)
-      nice_agent_peer_candidate_gathering_done(agent_.get(), stream_id_);
+      tell_peer_gathering_done();
     return {};
+  }
+
+  // RFC 8838 §8: with the peer's candidates complete, a check list without a working pair
+  // fails. libnice does not announce FAILED again if it was already there, so look.
+  void tell_peer_gathering_done() {
+    nice_agent_peer_candidate_gathering_done(agent_.get(), stream_id_);
+    if (nice_state_ == NICE_COMPONENT_STATE_FAILED)
+      handle_state(NICE_COMPONENT_STATE_FAILED);
   }
 
   void arm_connect_timer() {

@@ -3,8 +3,11 @@
 // GMainContext. Knows nothing of XMPP: candidates are plain structs; app/ maps them to
 // XEP-0176 <candidate/>.
 //
-// Home thread: the media thread (every method, every event). Events are called from libnice
-// signal handlers on that thread; a handler may destroy the agent only by posting.
+// Home thread: the media thread (every method, every event; create() records the calling
+// thread and debug builds assert it). Events are called from libnice signal handlers on that
+// thread, and some synchronously from inside a method (gather(), set_remote_credentials(),
+// add_remote_candidates(), end_of_remote_candidates()); a handler may call other methods but
+// may destroy the agent only by posting. The destructor is safe anywhere else on that thread.
 #pragma once
 
 #include <chrono>
@@ -63,10 +66,14 @@ struct IceConfig {
   std::vector<IceServer> servers;
   bool ipv6 = true;
   bool tcp = false;  // RFC 6544 ICE-TCP host candidates (off: no peer of ours needs them)
-  // No check succeeded within this time after remote candidates arrived: failed.
+  // No check succeeded within this time after remote candidates arrived: failed. The clock
+  // starts when the first remote candidates (or end-of-candidates) are applied, i.e. once the
+  // remote credentials are known too; a responder should apply them when it sends its own
+  // credentials, or ringing time counts.
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
 };
 
+// kClosed is never reported by the libnice agent (a closed agent is a destroyed one).
 enum class IceState { kNew, kGathering, kChecking, kConnected, kFailed, kClosed };
 std::string_view to_string(IceState s);
 
@@ -80,12 +87,16 @@ class IceAgent {
   struct Events {
     std::function<void(const IceCandidate&)> local_candidate;  // as gathered (trickle)
     std::function<void()> gathering_done;
-    // kChecking, kConnected (again after a restart), kFailed (detail says why: timeout,
-    // consent lost, every pair failed).
+    // Every change: kGathering, kChecking, kConnected (again after a restart), kFailed
+    // (detail says why: timeout, consent lost, every pair failed). kConnected = libnice has a
+    // selected (nominated) pair and its component is CONNECTED or READY. kFailed stays until
+    // restart().
     std::function<void(IceState, const std::string& detail)> state;
+    // Before the kConnected it leads to; again whenever libnice selects another pair.
     std::function<void(const SelectedPair&)> selected_pair;
-    // Every datagram received on the component (not STUN: libnice consumes that). The span
-    // is valid only during the call.
+    // Every datagram received on the component (not STUN: libnice consumes that), possibly
+    // before kConnected (the peer may be connected first). The span is valid only during the
+    // call.
     std::function<void(std::span<const std::uint8_t>)> receive;
   };
 
@@ -105,8 +116,11 @@ class IceAgent {
   virtual void set_controlling(bool controlling) = 0;
   // Sends one datagram on the selected pair. Error not_connected before that.
   virtual Result<void> send(std::span<const std::uint8_t> datagram) = 0;
-  // RFC 8445 §9: new local credentials, gathering again; the caller signals them and then the
-  // peer's new credentials arrive through set_remote_credentials().
+  // RFC 8445 §9: new local credentials; the local candidates are announced again through
+  // local_candidate and gathering_done (after this returns). The peer's credentials and
+  // candidates are forgotten: the caller signals the new credentials and then the peer's new
+  // ones arrive through set_remote_credentials(). When the peer restarts (new ufrag), call
+  // restart() first, then set_remote_credentials(). Sending goes on over the old pair meanwhile.
   virtual Result<IceCredentials> restart() = 0;
   virtual IceState state() const = 0;
   virtual std::optional<SelectedPair> selected_pair() const = 0;

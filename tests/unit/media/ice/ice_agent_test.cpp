@@ -411,6 +411,33 @@ TEST_F(IceAgentTest, EndOfCandidatesBeforeCredentialsIsKept) {
       << a_.last_detail();
 }
 
+TEST_F(IceAgentTest, Ipv6OffLeavesIpv6LocalAddressesOut) {
+  IceConfig c = loopback_config(true);
+  c.local_addresses = {"::1", "127.0.0.1"};
+  c.ipv6 = false;
+  make(a_, c);
+  ASSERT_TRUE(a_.agent->gather().has_value());
+  ASSERT_TRUE(iterate_until([this] { return a_.gathering_done > 0; }));
+  ASSERT_FALSE(a_.local.empty());
+  for (const IceCandidate& cand : a_.local)
+    EXPECT_EQ(cand.ip, "127.0.0.1");
+
+  c.ipv6 = true;
+  make(b_, c);
+  ASSERT_TRUE(b_.agent->gather().has_value());
+  ASSERT_TRUE(iterate_until([this] { return b_.gathering_done > 0; }));
+  bool v6 = false;
+  for (const IceCandidate& cand : b_.local)
+    v6 = v6 || cand.ip == "::1";
+  EXPECT_TRUE(v6);
+
+  c.local_addresses = {"::1"};
+  c.ipv6 = false;
+  const auto none = IceAgent::create(ctx_, c, {});
+  ASSERT_FALSE(none.has_value());
+  EXPECT_EQ(none.error().code, make_error_code(Errc::invalid_argument));
+}
+
 TEST_F(IceAgentTest, RejectsUnusableRemoteCandidates) {
   make(a_, loopback_config(true));
   IceCandidate good;
