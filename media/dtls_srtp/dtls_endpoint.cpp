@@ -147,10 +147,10 @@ unsigned int retransmit_timer(SSL* ssl, unsigned int previous_us) noexcept {
 
 struct DtlsEndpoint::Impl {
   DtlsConfig config;
+  Datagrams outgoing;  // filled by the write BIO; declared before ssl so it outlives it
   std::unique_ptr<SSL_CTX, SslCtxFree> ctx;
   std::unique_ptr<SSL, SslFree> ssl;
   BIO* rbio = nullptr;  // owned by ssl
-  Datagrams outgoing;   // filled by the write BIO
   std::optional<Clock::time_point> deadline;
   bool handshake_done = false;
 };
@@ -233,8 +233,8 @@ Result<std::unique_ptr<DtlsEndpoint>> DtlsEndpoint::create(DtlsConfig config) {
   SSL_set_bio(ssl, rbio, wbio);  // ssl owns both from here
   impl->rbio = rbio;
   if (c.mtu > 65535 || SSL_set_mtu(ssl, static_cast<long>(c.mtu)) <= 0) {  // returns the MTU set
-    return make_error(Errc::invalid_argument,
-                      "DTLS MTU " + std::to_string(c.mtu) + " is too small for OpenSSL");
+    return make_error(Errc::invalid_argument, "DTLS MTU " + std::to_string(c.mtu) +
+                                                  " is not usable (OpenSSL needs at least 208)");
   }
   DTLS_set_timer_cb(ssl, &retransmit_timer);
   if (c.role == DtlsRole::kClient) {

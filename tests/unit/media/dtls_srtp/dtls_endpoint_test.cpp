@@ -230,6 +230,20 @@ TEST_F(DtlsPair, UnknownFingerprintHashIsRefusedAtCreate) {
   EXPECT_EQ(e.error().code, make_error_code(Errc::invalid_argument));
 }
 
+TEST_F(DtlsPair, UnusableConfigIsRefusedAtCreate) {
+  DtlsConfig small = config_for(a_, b_, DtlsRole::kClient);
+  small.mtu = 100;
+  auto e = DtlsEndpoint::create(std::move(small));
+  ASSERT_FALSE(e);
+  EXPECT_EQ(e.error().code, make_error_code(Errc::invalid_argument));
+  DtlsConfig none = config_for(a_, b_, DtlsRole::kClient);
+  none.profiles.clear();
+  EXPECT_FALSE(DtlsEndpoint::create(std::move(none)));
+  DtlsConfig nocert = config_for(a_, b_, DtlsRole::kClient);
+  nocert.certificate.reset();
+  EXPECT_FALSE(DtlsEndpoint::create(std::move(nocert)));
+}
+
 TEST_F(DtlsPair, HandshakeTimeout) {
   make_default();
   start();
