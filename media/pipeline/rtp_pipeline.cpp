@@ -1,1 +1,1688 @@
-// placeholder: filled in by its component
+// The RTP media of one call (rtp_pipeline.hpp): RFC 3550 sessions in GStreamer's rtpbin with
+// rtcp-mux (RFC 5761: RTP and RTCP leave and arrive as separate packets on one transport), the
+// codec chains of codecs/catalog.hpp, RFC 4733 telephone-events, and BUNDLE routing by payload
+// type (RFC 8843 §9.2).
+//
+// Low-delay choices (rtpbin):
+//  - latency = PipelineConfig::jitter_buffer (40 ms by default) with drop-on-latency, so the
+//    jitter buffer never holds more than that: late packets are dropped rather than delaying
+//    everything after them (Opus in-band FEC and PLC cover the gap, see do-lost).
+//  - buffer-mode "slave": the receiver plays at arrival time plus the latency and follows the
+//    sender's clock drift from the RTP timestamps; "buffer" mode would pause to refill and
+//    "synced" needs synchronized clocks.
+//  - do-lost: the jitter buffer tells the depayloader about a lost packet when its deadline
+//    passes, so opusdec runs FEC/PLC at once instead of waiting for more data.
+//  - do-retransmission off: a retransmitted audio packet arrives after its playout time.
+//  - rtp-profile AVPF (RFC 4585): RTCP may be sent early and the regular reports are not
+//    held back by the 5 s minimum of RFC 3550, so RTT and loss reach the statistics soon.
+//  - sources make 10 ms buffers, the payloaders send 20 ms packets (Opus frame-size 20, the
+//    catalog's choice: 10 ms frames save 10 ms of delay but double the packet rate and the
+//    header overhead, see the README of this directory for what was measured).
+#include "media/pipeline/rtp_pipeline.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <mutex>
+
+#include <gst/app/gstappsink.h>
+#include <gst/app/gstappsrc.h>
+#include <gst/base/gstbasesink.h>
+#include <gst/gst.h>
+
+#include "codecs/catalog.hpp"
+#include "codecs/encoder_tuning.hpp"
+#include "codecs/rtp_caps.hpp"
+#include "media/detail/glib.hpp"
+#include "media/errc.hpp"
+#include "media/pipeline/detail/audio_analyzer.hpp"
+
+namespace jcall::media {
+namespace {
+
+using detail::AudioAnalyzer;
+using detail::GObjectPtr;
+using detail::SourcePtr;
+
+constexpr int kSourceRate = 48000;
+constexpr int kSourceBuffer = kSourceRate / 100;          // 10 ms buffers from the test sources
+constexpr std::uint64_t kMarkerPeriod = kSourceRate / 2;  // a burst every 500 ms
+constexpr std::uint64_t kMarkerBurst = kSourceRate / 20;  // of 50 ms
+constexpr std::int64_t kStaleAnalysisNs = 1'000'000'000;  // no audio for 1 s: silence
+constexpr unsigned kDtmfToneMs = 150;
+constexpr unsigned kDtmfGapMs = 60;
+constexpr std::size_t kMaxWavSamples = std::size_t{kSourceRate} * 600;  // 10 minutes
+
+std::int64_t monotonic_now_ns() {
+  GstClock* clock = gst_system_clock_obtain();
+  const GstClockTime t = gst_clock_get_time(clock);
+  gst_object_unref(clock);
+  return static_cast<std::int64_t>(t);
+}
+
+// Closures for the home thread, posted from any thread; one idle source on the context drains
+// them in order. After close() (home thread) nothing posted runs.
+class Mailbox : public std::enable_shared_from_this<Mailbox> {
+ public:
+  explicit Mailbox(GMainContext* ctx) : ctx_(g_main_context_ref(ctx)) {}
+  ~Mailbox() { g_main_context_unref(ctx_); }
+  Mailbox(const Mailbox&) = delete;
+  Mailbox& operator=(const Mailbox&) = delete;
+
+  void post(std::function<void()> fn) {
+    std::lock_guard lock(m_);
+    if (closed_) {
+      return;
+    }
+    q_.push_back(std::move(fn));
+    if (scheduled_) {
+      return;
+    }
+    scheduled_ = true;
+    GSource* s = g_idle_source_new();
+    g_source_set_priority(s, G_PRIORITY_DEFAULT);
+    g_source_set_callback(s, &Mailbox::drain, new std::shared_ptr<Mailbox>(shared_from_this()),
+                          &Mailbox::release);
+    g_source_attach(s, ctx_);
+    g_source_unref(s);
+  }
+  void close() {
+    std::lock_guard lock(m_);
+    closed_ = true;
+    q_.clear();
+  }
+
+ private:
+  static gboolean drain(gpointer data) noexcept {
+    Mailbox& self = **static_cast<std::shared_ptr<Mailbox>*>(data);
+    std::deque<std::function<void()>> q;
+    {
+      std::lock_guard lock(self.m_);
+      q.swap(self.q_);
+      self.scheduled_ = false;
+    }
+    for (auto& fn : q) {
+      {
+        std::lock_guard lock(self.m_);
+        if (self.closed_) {
+          break;  // a closure destroyed the pipeline
+        }
+      }
+      try {
+        fn();
+      } catch (...) {
+        // No exception crosses into GLib.
+      }
+    }
+    return G_SOURCE_REMOVE;
+  }
+  static void release(gpointer data) noexcept {
+    delete static_cast<std::shared_ptr<Mailbox>*>(data);
+  }
+
+  GMainContext* ctx_;
+  std::mutex m_;
+  std::deque<std::function<void()>> q_;
+  bool scheduled_ = false;
+  bool closed_ = false;
+};
+
+std::string codec_label(const codecs::Codec& c) {
+  std::string s = c.name + "/" + std::to_string(c.clock_rate);
+  if (c.channels && *c.channels > 1) {
+    s += "/" + std::to_string(*c.channels);
+  }
+  return s;
+}
+
+bool is_telephone_event(const codecs::Codec& c) {
+  return g_ascii_strcasecmp(c.name.c_str(), "telephone-event") == 0;
+}
+
+// Raw audio sample rate an encoder takes: the RTP clock rate, except G.722 (RFC 3551 §4.5.2:
+// sampled at 16 kHz, clock rate 8000).
+int raw_rate(const codecs::Codec& c) {
+  if (g_ascii_strcasecmp(c.name.c_str(), "G722") == 0) {
+    return 16000;
+  }
+  return static_cast<int>(c.clock_rate);
+}
+
+std::optional<int> dtmf_number(char digit) {
+  if (digit >= '0' && digit <= '9') {
+    return digit - '0';
+  }
+  switch (digit) {
+    case '*':
+      return 10;
+    case '#':
+      return 11;
+    case 'A':
+    case 'B':
+    case 'C':
+    case 'D':
+      return 12 + (digit - 'A');
+    default:
+      return std::nullopt;
+  }
+}
+
+char dtmf_digit(int number) {
+  static constexpr char kDigits[] = "0123456789*#ABCD";
+  return number >= 0 && number < 16 ? kDigits[number] : '?';
+}
+
+Error pipeline_error(std::string message) {
+  return make_error(Errc::pipeline_error, std::move(message));
+}
+
+bool has_property(gpointer object, const char* name) {
+  return g_object_class_find_property(G_OBJECT_GET_CLASS(object), name) != nullptr;
+}
+
+void set_arg(GstElement* e, const std::string& name, const std::string& value) {
+  if (has_property(e, name.c_str())) {
+    gst_util_set_object_arg(G_OBJECT(e), name.c_str(), value.c_str());
+  }
+}
+
+bool installed(std::string_view factory) {
+  GstElementFactory* f = gst_element_factory_find(std::string(factory).c_str());
+  if (f == nullptr) {
+    return false;
+  }
+  gst_object_unref(f);
+  return true;
+}
+
+// A device by display name (GstDeviceMonitor), as an element; the error lists what exists.
+Result<GstElement*> device_element(bool source, const std::string& name) {
+  GstDeviceMonitor* monitor = gst_device_monitor_new();
+  gst_device_monitor_add_filter(monitor, source ? "Audio/Source" : "Audio/Sink", nullptr);
+  GstElement* element = nullptr;
+  std::string seen;
+  if (gst_device_monitor_start(monitor)) {
+    GList* devices = gst_device_monitor_get_devices(monitor);
+    for (GList* l = devices; l != nullptr; l = l->next) {
+      const std::string display =
+          detail::take_string(gst_device_get_display_name(GST_DEVICE(l->data)));
+      seen += (seen.empty() ? "" : ", ") + display;
+      if (element == nullptr && display == name) {
+        element = gst_device_create_element(GST_DEVICE(l->data), nullptr);
+      }
+    }
+    g_list_free_full(devices, gst_object_unref);
+    gst_device_monitor_stop(monitor);
+  }
+  gst_object_unref(monitor);
+  if (element == nullptr) {
+    return make_error(Errc::device_error, std::string("no audio ") + (source ? "input" : "output") +
+                                              " device named '" + name +
+                                              "' (found: " + (seen.empty() ? "none" : seen) + ")");
+  }
+  return element;
+}
+
+// The samples of a WAV file as 48 kHz mono S16 (wavparse does the format work), read once.
+Result<std::vector<std::int16_t>> load_wav(const std::string& path) {
+  if (!g_file_test(path.c_str(), G_FILE_TEST_IS_REGULAR)) {
+    return make_error(Errc::invalid_argument, "WAV file not found: " + path);
+  }
+  GstElement* p = gst_pipeline_new(nullptr);
+  GstElement* src = gst_element_factory_make("filesrc", nullptr);
+  GstElement* parse = gst_element_factory_make("wavparse", nullptr);
+  GstElement* convert = gst_element_factory_make("audioconvert", nullptr);
+  GstElement* resample = gst_element_factory_make("audioresample", nullptr);
+  GstElement* sink = gst_element_factory_make("appsink", nullptr);
+  if (src == nullptr || parse == nullptr || convert == nullptr || resample == nullptr ||
+      sink == nullptr) {
+    for (GstElement* e : {src, parse, convert, resample, sink}) {
+      if (e != nullptr) {
+        gst_object_unref(gst_object_ref_sink(e));
+      }
+    }
+    gst_object_unref(p);
+    return pipeline_error("cannot read WAV files: filesrc, wavparse or appsink is missing");
+  }
+  g_object_set(src, "location", path.c_str(), nullptr);
+  GstCaps* caps = gst_caps_new_simple("audio/x-raw", "format", G_TYPE_STRING, "S16LE", "rate",
+                                      G_TYPE_INT, kSourceRate, "channels", G_TYPE_INT, 1, nullptr);
+  g_object_set(sink, "caps", caps, "sync", FALSE, nullptr);
+  gst_caps_unref(caps);
+  gst_bin_add_many(GST_BIN(p), src, parse, convert, resample, sink, nullptr);
+  gst_element_link_many(src, parse, convert, resample, sink, nullptr);
+  gst_element_set_state(p, GST_STATE_PLAYING);
+  std::vector<std::int16_t> samples;
+  std::string failure;
+  while (samples.size() < kMaxWavSamples) {
+    GstSample* s = gst_app_sink_try_pull_sample(GST_APP_SINK(sink), 5 * GST_SECOND);
+    if (s == nullptr) {
+      break;  // EOS, an error (read below) or a stall
+    }
+    GstBuffer* b = gst_sample_get_buffer(s);
+    GstMapInfo map;
+    if (b != nullptr && gst_buffer_map(b, &map, GST_MAP_READ)) {
+      const auto* first = reinterpret_cast<const std::int16_t*>(map.data);
+      samples.insert(samples.end(), first, first + map.size / 2);
+      gst_buffer_unmap(b, &map);
+    }
+    gst_sample_unref(s);
+  }
+  GstBus* bus = gst_element_get_bus(p);
+  if (GstMessage* m = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR)) {
+    GError* err = nullptr;
+    gst_message_parse_error(m, &err, nullptr);
+    failure = err != nullptr ? err->message : "unknown error";
+    g_clear_error(&err);
+    gst_message_unref(m);
+  }
+  gst_object_unref(bus);
+  gst_element_set_state(p, GST_STATE_NULL);
+  gst_object_unref(p);
+  if (!failure.empty() || samples.empty()) {
+    return make_error(Errc::invalid_argument,
+                      "cannot read WAV file " + path + ": " +
+                          (failure.empty() ? std::string("no audio in it") : failure));
+  }
+  return samples;
+}
+
+// One stream (one RTP session). Streaming threads read the immutable parts and the atomics;
+// the rest belongs to the home thread.
+struct Stream {
+  StreamConfig config;  // codecs read by streaming threads under Pipeline::m_
+  unsigned session = 0;
+  std::optional<codecs::Codec> send_codec;
+  std::optional<codecs::Codec> dtmf_codec;
+
+  std::vector<GstElement*> elements;            // in the pipeline's bin (the bin owns them)
+  std::vector<GObjectPtr<GstPad>> rtpbin_pads;  // request pads to release
+  GstElement* volume = nullptr;
+  GstElement* valve = nullptr;
+  GstElement* dtmf_src = nullptr;
+  GstElement* rtp_src = nullptr;
+  GstElement* rtcp_src = nullptr;
+  GstElement* selector = nullptr;
+  GstElement* playback_volume = nullptr;
+  GstElement* record_queue = nullptr;
+  unsigned decode_chains = 0;
+
+  std::atomic<std::uint64_t> packets_sent{0}, bytes_sent{0}, rtcp_sent{0};
+  std::atomic<std::uint64_t> packets_received{0}, bytes_received{0}, rtcp_received{0};
+  std::atomic<std::uint64_t> dtmf_sent{0}, dtmf_received{0};
+  std::atomic<bool> first_media{false};
+
+  // Analysis and marker times (streaming threads write, stats() reads).
+  std::mutex am;
+  AudioAnalyzer analyzer;
+  std::int64_t last_feed_ns = 0;
+  std::vector<std::int64_t> sent_marks;
+  std::uint64_t marker_sample = 0;  // the marker source's streaming thread only
+
+  // WAV source: samples (immutable once playing) and the read position (appsrc's thread).
+  std::vector<std::int16_t> wav;
+  std::size_t wav_pos = 0;
+  std::uint64_t wav_pushed = 0;
+
+  // Recording finished (the filesink saw EOS).
+  std::mutex record_m;
+  std::condition_variable record_cv;
+  bool record_done = false;
+
+  // DTMF digits waiting (home thread).
+  std::deque<int> dtmf_queue;
+  bool dtmf_active = false;
+  SourcePtr dtmf_timer;
+};
+
+class Pipeline final : public RtpPipeline {
+ public:
+  Pipeline(GMainContext* ctx, PipelineConfig config, Events events)
+      : ctx_(ctx),
+        config_(std::move(config)),
+        events_(std::move(events)),
+        mailbox_(std::make_shared<Mailbox>(ctx)) {}
+
+  ~Pipeline() override {
+    mailbox_->close();
+    if (pipeline_) {
+      gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
+    }
+    bus_watch_.reset();
+    if (rtpbin_ != nullptr) {
+      g_signal_handlers_disconnect_by_data(rtpbin_, this);
+    }
+    for (auto& s : streams_) {
+      s->dtmf_timer.reset();
+    }
+  }
+
+  Result<void> init() {
+    gst_init(nullptr, nullptr);
+    pipeline_ = GObjectPtr<GstElement>::adopt(
+        GST_ELEMENT(gst_object_ref_sink(gst_pipeline_new("jcall-rtp"))));
+    GstClock* clock = gst_system_clock_obtain();  // GST_CLOCK_TYPE_MONOTONIC
+    gst_pipeline_use_clock(GST_PIPELINE(pipeline_.get()), clock);
+    gst_object_unref(clock);
+
+    rtpbin_ = gst_element_factory_make("rtpbin", "rtpbin");
+    if (rtpbin_ == nullptr) {
+      return pipeline_error(
+          "GStreamer element 'rtpbin' is not installed (gstreamer1.0-plugins-good)");
+    }
+    gst_bin_add(GST_BIN(pipeline_.get()), rtpbin_);
+    g_object_set(rtpbin_, "latency", static_cast<guint>(config_.jitter_buffer.count()),
+                 "drop-on-latency", TRUE, "do-lost", TRUE, "do-retransmission", FALSE, nullptr);
+    gst_util_set_object_arg(G_OBJECT(rtpbin_), "buffer-mode", "slave");
+    gst_util_set_object_arg(G_OBJECT(rtpbin_), "rtp-profile", "avpf");
+    g_signal_connect(rtpbin_, "request-pt-map", G_CALLBACK(&Pipeline::on_request_pt_map), this);
+    g_signal_connect(rtpbin_, "pad-added", G_CALLBACK(&Pipeline::on_pad_added), this);
+
+    GstBus* bus = gst_element_get_bus(pipeline_.get());
+    GSource* watch = gst_bus_create_watch(bus);
+    gst_object_unref(bus);
+    g_source_set_callback(
+        watch,
+        reinterpret_cast<GSourceFunc>(reinterpret_cast<void (*)()>(&Pipeline::on_bus_message)),
+        this, nullptr);
+    g_source_attach(watch, ctx_);
+    bus_watch_ = SourcePtr(watch);
+    return {};
+  }
+
+  Result<void> add_stream(const StreamConfig& config) override {
+    if (config.media != codecs::MediaType::kAudio) {
+      return make_error(Errc::invalid_argument,
+                        "stream " + config.name + ": only audio is carried by this pipeline");
+    }
+    if (Stream* existing = find(config.name)) {
+      // description-info: the same send codec only changes the payload type map; anything
+      // else rebuilds the stream.
+      auto [send, dtmf] = choose_codecs(config);
+      const bool same = send == existing->send_codec && dtmf == existing->dtmf_codec &&
+                        config.local_ssrc == existing->config.local_ssrc;
+      if (same) {
+        std::lock_guard lock(m_);
+        existing->config = config;
+        g_signal_emit_by_name(rtpbin_, "clear-pt-map");
+        return {};
+      }
+      if (auto r = remove_stream(config.name); !r) {
+        return r;
+      }
+    }
+    auto stream = std::make_unique<Stream>();
+    stream->config = config;
+    stream->session = next_session_++;
+    auto [send, dtmf] = choose_codecs(config);
+    stream->send_codec = send;
+    stream->dtmf_codec = dtmf;
+    if (!stream->send_codec) {
+      return make_error(Errc::invalid_argument,
+                        "stream " + config.name + ": no audio codec jcall can send was negotiated");
+    }
+    Stream* s = stream.get();
+    {
+      std::lock_guard lock(m_);
+      streams_.push_back(std::move(stream));
+    }
+    if (!config.cname.empty() && !sdes_set_) {
+      GstStructure* sdes = gst_structure_new("application/x-rtp-source-sdes", "cname",
+                                             G_TYPE_STRING, config.cname.c_str(), nullptr);
+      g_object_set(rtpbin_, "sdes", sdes, nullptr);
+      gst_structure_free(sdes);
+      sdes_set_ = true;
+    }
+    Result<void> r = build_stream(*s);
+    if (!r) {
+      (void)remove_stream(config.name);
+      return r;
+    }
+    if (started_) {
+      for (GstElement* e : s->elements) {
+        gst_element_sync_state_with_parent(e);
+      }
+    }
+    return {};
+  }
+
+  Result<void> remove_stream(const std::string& name) override {
+    std::unique_ptr<Stream> stream;
+    {
+      std::lock_guard lock(m_);
+      auto it = std::find_if(streams_.begin(), streams_.end(),
+                             [&](const auto& s) { return s->config.name == name; });
+      if (it == streams_.end()) {
+        return make_error(Errc::invalid_argument, "no stream named " + name);
+      }
+      stream = std::move(*it);
+      streams_.erase(it);
+    }
+    stream->dtmf_timer.reset();
+    for (GstElement* e : stream->elements) {
+      gst_element_set_locked_state(e, TRUE);
+      gst_element_set_state(e, GST_STATE_NULL);
+    }
+    for (auto& pad : stream->rtpbin_pads) {
+      gst_element_release_request_pad(rtpbin_, pad.get());
+    }
+    stream->rtpbin_pads.clear();
+    for (GstElement* e : stream->elements) {
+      gst_bin_remove(GST_BIN(pipeline_.get()), e);
+    }
+    stream->elements.clear();
+    removed_.push_back(std::move(stream));  // streaming threads may hold its address until NULL
+    return {};
+  }
+
+  Result<void> start() override {
+    if (gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+      return pipeline_error("the media pipeline could not start" + bus_error_text());
+    }
+    started_ = true;
+    return {};
+  }
+
+  void receive(std::span<const std::uint8_t> packet, bool rtcp) override {
+    if (packet.size() < (rtcp ? 8u : 12u)) {
+      return;
+    }
+    std::vector<Stream*> targets;
+    {
+      std::lock_guard lock(m_);
+      if (rtcp) {
+        for (auto& s : streams_) {
+          targets.push_back(s.get());
+        }
+      } else if (streams_.size() == 1) {
+        targets.push_back(streams_.front().get());
+      } else {
+        const std::uint8_t pt = packet[1] & 0x7f;
+        for (auto& s : streams_) {
+          const auto& cs = s->config.codecs.codecs;
+          if (std::any_of(cs.begin(), cs.end(), [&](const auto& c) { return c.id == pt; })) {
+            targets.push_back(s.get());
+            break;
+          }
+        }
+      }
+    }
+    for (Stream* s : targets) {
+      GstElement* src = rtcp ? s->rtcp_src : s->rtp_src;
+      if (src == nullptr) {
+        continue;
+      }
+      (rtcp ? s->rtcp_received : s->packets_received)++;
+      if (!rtcp) {
+        s->bytes_received += packet.size();
+      }
+      gst_app_src_push_buffer(GST_APP_SRC(src),
+                              gst_buffer_new_memdup(packet.data(), packet.size()));
+    }
+  }
+
+  Result<void> send_dtmf(const std::string& name, char digit) override {
+    Stream* s = find(name);
+    if (s == nullptr) {
+      return make_error(Errc::invalid_argument, "no stream named " + name);
+    }
+    if (s->dtmf_src == nullptr) {
+      return make_error(Errc::invalid_argument,
+                        "stream " + name +
+                            ": the peer accepted no telephone-event (RFC 4733) "
+                            "at the clock rate of " +
+                            codec_label(*s->send_codec));
+    }
+    const auto number = dtmf_number(digit);
+    if (!number) {
+      return make_error(Errc::invalid_argument,
+                        std::string("not a DTMF digit: '") + digit + "' (0-9, *, #, A-D)");
+    }
+    s->dtmf_queue.push_back(*number);
+    if (!s->dtmf_active) {
+      next_dtmf(*s);
+    }
+    return {};
+  }
+
+  void set_muted(bool muted) override {
+    for (auto& s : streams_) {
+      if (s->volume != nullptr) {
+        g_object_set(s->volume, "mute", muted ? TRUE : FALSE, nullptr);
+      }
+    }
+  }
+
+  void set_on_hold(bool on_hold) override {
+    for (auto& s : streams_) {
+      if (s->valve != nullptr) {
+        g_object_set(s->valve, "drop", on_hold ? TRUE : FALSE, nullptr);
+      }
+      if (s->playback_volume != nullptr) {
+        g_object_set(s->playback_volume, "mute", on_hold ? TRUE : FALSE, nullptr);
+      }
+    }
+  }
+
+  std::vector<StreamStats> stats() override {
+    std::vector<StreamStats> out;
+    const std::int64_t now = monotonic_now_ns();
+    for (auto& s : streams_) {
+      StreamStats st;
+      st.name = s->config.name;
+      st.codec = codec_label(*s->send_codec);
+      st.packets_sent = s->packets_sent;
+      st.bytes_sent = s->bytes_sent;
+      st.packets_received = s->packets_received;
+      st.bytes_received = s->bytes_received;
+      st.rtcp_sent = s->rtcp_sent;
+      st.rtcp_received = s->rtcp_received;
+      st.dtmf_sent = s->dtmf_sent;
+      st.dtmf_received = s->dtmf_received;
+      session_stats(*s, st);
+      if (s->config.receive) {
+        std::lock_guard lock(s->am);
+        ToneAnalysis a = s->analyzer.current();
+        if (s->last_feed_ns == 0 || now - s->last_feed_ns > kStaleAnalysisNs) {
+          a.frequency_hz = 0;
+          a.level_dbfs = -100;
+        }
+        st.analysis = a;
+      }
+      out.push_back(std::move(st));
+    }
+    return out;
+  }
+
+  MarkerTimes marker_times() const override {
+    MarkerTimes t;
+    for (const auto& s : streams_) {
+      std::lock_guard lock(s->am);
+      t.sent_ns.insert(t.sent_ns.end(), s->sent_marks.begin(), s->sent_marks.end());
+      const auto& on = s->analyzer.onsets();
+      t.received_ns.insert(t.received_ns.end(), on.begin(), on.end());
+    }
+    return t;
+  }
+
+  void stop() override {
+    if (stopped_) {
+      return;
+    }
+    stopped_ = true;
+    // Finish the recordings: EOS into each record branch, then wait (bounded) until wavenc
+    // has rewritten the header and the filesink has seen EOS.
+    for (auto& s : streams_) {
+      if (s->record_queue == nullptr || !started_) {
+        continue;
+      }
+      GstPad* pad = gst_element_get_static_pad(s->record_queue, "sink");
+      gst_pad_send_event(pad, gst_event_new_eos());
+      gst_object_unref(pad);
+      std::unique_lock lock(s->record_m);
+      s->record_cv.wait_for(lock, std::chrono::seconds(3), [&] { return s->record_done; });
+    }
+    gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
+    for (auto& s : streams_) {
+      s->dtmf_timer.reset();
+      s->dtmf_queue.clear();
+      s->dtmf_active = false;
+    }
+  }
+
+ private:
+  static std::pair<std::optional<codecs::Codec>, std::optional<codecs::Codec>> choose_codecs(
+      const StreamConfig& config) {
+    std::optional<codecs::Codec> send;
+    for (const codecs::Codec& c : config.codecs.codecs) {
+      const codecs::CatalogEntry* e = codecs::find_entry(config.media, c);
+      if (e != nullptr && e->role == codecs::CodecRole::kPrimary &&
+          codecs::chain_complete(e->chain, installed)) {
+        send = c;
+        break;
+      }
+    }
+    std::optional<codecs::Codec> dtmf;
+    if (send) {
+      for (const codecs::Codec& c : config.codecs.codecs) {
+        if (is_telephone_event(c) && c.clock_rate == send->clock_rate) {
+          dtmf = c;
+          break;
+        }
+      }
+    }
+    return {send, dtmf};
+  }
+
+  Stream* find(const std::string& name) {
+    for (auto& s : streams_) {
+      if (s->config.name == name) {
+        return s.get();
+      }
+    }
+    return nullptr;
+  }
+
+  Result<GstElement*> add(Stream& s, const std::string& factory, const char* name = nullptr) {
+    GstElement* e = gst_element_factory_make(factory.c_str(), name);
+    if (e == nullptr) {
+      return pipeline_error("GStreamer element '" + factory + "' is not installed");
+    }
+    gst_bin_add(GST_BIN(pipeline_.get()), e);
+    s.elements.push_back(e);
+    return e;
+  }
+
+  Result<GstElement*> add_catalog(Stream& s,
+                                  const std::vector<codecs::Element>& stage,
+                                  const char* what) {
+    const codecs::Element* c = codecs::first_available(stage, installed);
+    if (c == nullptr) {
+      return pipeline_error(std::string("no ") + what + " installed for " +
+                            codec_label(*s.send_codec));
+    }
+    auto e = add(s, c->factory);
+    if (e) {
+      for (const codecs::Parameter& p : c->properties) {
+        set_arg(*e, p.name, p.value);
+      }
+    }
+    return e;
+  }
+
+  Result<GstElement*> add_capsfilter(Stream& s, GstCaps* caps) {
+    auto e = add(s, "capsfilter");
+    if (e) {
+      g_object_set(*e, "caps", caps, nullptr);
+    }
+    gst_caps_unref(caps);
+    return e;
+  }
+
+  static Result<void> link(GstElement* a, GstElement* b) {
+    if (!gst_element_link(a, b)) {
+      return pipeline_error(std::string("cannot link ") + GST_ELEMENT_NAME(a) + " to " +
+                            GST_ELEMENT_NAME(b));
+    }
+    return {};
+  }
+
+  Result<void> link_chain(const std::vector<GstElement*>& chain) {
+    for (std::size_t i = 0; i + 1 < chain.size(); ++i) {
+      if (auto r = link(chain[i], chain[i + 1]); !r) {
+        return r;
+      }
+    }
+    return {};
+  }
+
+  Result<void> link_to_rtpbin(Stream& s, GstElement* from, const std::string& pad_name) {
+    GstPad* sink = gst_element_request_pad_simple(rtpbin_, pad_name.c_str());
+    if (sink == nullptr) {
+      return pipeline_error("rtpbin refused pad " + pad_name);
+    }
+    s.rtpbin_pads.push_back(GObjectPtr<GstPad>::adopt(sink));
+    GstPad* src = gst_element_get_static_pad(from, "src");
+    const GstPadLinkReturn r = gst_pad_link(src, sink);
+    gst_object_unref(src);
+    if (r != GST_PAD_LINK_OK) {
+      return pipeline_error("cannot link " + std::string(GST_ELEMENT_NAME(from)) + " to rtpbin " +
+                            pad_name);
+    }
+    return {};
+  }
+
+  bool echo_cancel() const {
+    return config_.audio_source.kind == AudioSource::Kind::kDevice &&
+           config_.audio_sink.kind == AudioSink::Kind::kDevice && installed("webrtcdsp") &&
+           installed("webrtcechoprobe");
+  }
+
+  std::string probe_name(const Stream& s) const { return "echoprobe" + std::to_string(s.session); }
+
+  Result<void> build_stream(Stream& s) {
+    if (s.config.send) {
+      if (auto r = build_send(s); !r) {
+        return r;
+      }
+    }
+    // RTCP both ways in every session (receiver reports also when we only receive).
+    auto rtcp_sink = add(s, "appsink");
+    if (!rtcp_sink) {
+      return rtcp_sink.error();
+    }
+    setup_outgoing_sink(s, *rtcp_sink, true);
+    {
+      const std::string pad_name = "send_rtcp_src_" + std::to_string(s.session);
+      GstPad* src = gst_element_request_pad_simple(rtpbin_, pad_name.c_str());
+      if (src == nullptr) {
+        return pipeline_error("rtpbin refused pad " + pad_name);
+      }
+      s.rtpbin_pads.push_back(GObjectPtr<GstPad>::adopt(src));
+      GstPad* sink = gst_element_get_static_pad(*rtcp_sink, "sink");
+      const GstPadLinkReturn lr = gst_pad_link(src, sink);
+      gst_object_unref(sink);
+      if (lr != GST_PAD_LINK_OK) {
+        return pipeline_error("cannot link rtpbin " + pad_name);
+      }
+    }
+    auto rtcp_src = add(s, "appsrc");
+    if (!rtcp_src) {
+      return rtcp_src.error();
+    }
+    setup_incoming_src(*rtcp_src, "application/x-rtcp");
+    s.rtcp_src = *rtcp_src;
+    if (auto r = link_to_rtpbin(s, *rtcp_src, "recv_rtcp_sink_" + std::to_string(s.session)); !r) {
+      return r;
+    }
+    if (s.config.receive) {
+      return build_receive(s);
+    }
+    return {};
+  }
+
+  Result<GstElement*> build_source(Stream& s) {
+    const AudioSource& src = config_.audio_source;
+    switch (src.kind) {
+      case AudioSource::Kind::kTone:
+      case AudioSource::Kind::kMarker:
+      case AudioSource::Kind::kSilence: {
+        auto test = add(s, "audiotestsrc");
+        if (!test) {
+          return test;
+        }
+        g_object_set(*test, "is-live", TRUE, "samplesperbuffer", kSourceBuffer, nullptr);
+        if (src.kind == AudioSource::Kind::kSilence) {
+          gst_util_set_object_arg(G_OBJECT(*test), "wave", "silence");
+        } else {
+          gst_util_set_object_arg(G_OBJECT(*test), "wave", "sine");
+          g_object_set(*test, "freq", src.frequency_hz, nullptr);
+        }
+        auto caps = add_capsfilter(
+            s, gst_caps_new_simple("audio/x-raw", "format", G_TYPE_STRING, "S16LE", "rate",
+                                   G_TYPE_INT, kSourceRate, "channels", G_TYPE_INT, 1, nullptr));
+        if (!caps) {
+          return caps;
+        }
+        if (auto r = link(*test, *caps); !r) {
+          return r.error();
+        }
+        if (src.kind == AudioSource::Kind::kMarker) {
+          GstPad* pad = gst_element_get_static_pad(*caps, "src");
+          gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, &Pipeline::on_marker_buffer, &s,
+                            nullptr);
+          gst_object_unref(pad);
+        }
+        return caps;
+      }
+      case AudioSource::Kind::kWav: {
+        auto samples = load_wav(src.path_or_name);
+        if (!samples) {
+          return samples.error();
+        }
+        s.wav = std::move(*samples);
+        auto app = add(s, "appsrc");
+        if (!app) {
+          return app;
+        }
+        GstCaps* caps = gst_caps_new_simple("audio/x-raw", "format", G_TYPE_STRING, "S16LE", "rate",
+                                            G_TYPE_INT, kSourceRate, "channels", G_TYPE_INT, 1,
+                                            "layout", G_TYPE_STRING, "interleaved", nullptr);
+        g_object_set(*app, "caps", caps, "format", GST_FORMAT_TIME, "is-live", TRUE, nullptr);
+        gst_caps_unref(caps);
+        GstAppSrcCallbacks cb{};
+        cb.need_data = &Pipeline::on_wav_need_data;
+        gst_app_src_set_callbacks(GST_APP_SRC(*app), &cb, &s, nullptr);
+        // clocksync paces the file in real time from the first buffer on.
+        auto pace = add(s, "clocksync");
+        if (!pace) {
+          return pace;
+        }
+        g_object_set(*pace, "sync-to-first", TRUE, nullptr);
+        if (auto r = link(*app, *pace); !r) {
+          return r.error();
+        }
+        return pace;
+      }
+      case AudioSource::Kind::kDevice: {
+        GstElement* e = nullptr;
+        if (src.path_or_name.empty()) {
+          e = gst_element_factory_make("autoaudiosrc", nullptr);
+          if (e == nullptr) {
+            return make_error(Errc::device_error, "GStreamer element 'autoaudiosrc' is missing");
+          }
+        } else {
+          auto d = device_element(true, src.path_or_name);
+          if (!d) {
+            return d;
+          }
+          e = *d;
+        }
+        gst_bin_add(GST_BIN(pipeline_.get()), e);
+        s.elements.push_back(e);
+        if (!echo_cancel()) {
+          return e;
+        }
+        // webrtcdsp takes 48 kHz S16 and cancels what its probe saw on the way to the speaker.
+        std::vector<GstElement*> chain{e};
+        for (const char* f : {"audioconvert", "audioresample"}) {
+          auto x = add(s, f);
+          if (!x) {
+            return x;
+          }
+          chain.push_back(*x);
+        }
+        auto caps = add_capsfilter(
+            s, gst_caps_new_simple("audio/x-raw", "format", G_TYPE_STRING, "S16LE", "rate",
+                                   G_TYPE_INT, kSourceRate, "channels", G_TYPE_INT, 1, nullptr));
+        if (!caps) {
+          return caps;
+        }
+        chain.push_back(*caps);
+        auto dsp = add(s, "webrtcdsp");
+        if (!dsp) {
+          return dsp;
+        }
+        g_object_set(*dsp, "probe", probe_name(s).c_str(), nullptr);
+        chain.push_back(*dsp);
+        if (auto r = link_chain(chain); !r) {
+          return r.error();
+        }
+        return dsp;
+      }
+    }
+    return pipeline_error("unknown audio source");
+  }
+
+  Result<void> build_send(Stream& s) {
+    const codecs::Codec& codec = *s.send_codec;
+    const codecs::CatalogEntry* entry = codecs::find_entry(s.config.media, codec);
+    auto source = build_source(s);
+    if (!source) {
+      return source.error();
+    }
+    std::vector<GstElement*> chain{*source};
+    for (const char* f : {"audioconvert", "audioresample"}) {
+      auto x = add(s, f);
+      if (!x) {
+        return x.error();
+      }
+      chain.push_back(*x);
+    }
+    const codecs::Element* enc_choice = codecs::first_available(entry->chain.encoders, installed);
+    const codecs::EncoderTuning tuning =
+        codecs::tune_encoder(codec, enc_choice != nullptr ? enc_choice->factory : "");
+    GstCaps* raw = gst_caps_from_string(tuning.caps.empty() ? "audio/x-raw" : tuning.caps.c_str());
+    if (raw == nullptr) {
+      return pipeline_error("bad encoder caps " + tuning.caps);
+    }
+    raw = gst_caps_make_writable(raw);
+    gst_caps_set_simple(raw, "rate", G_TYPE_INT, raw_rate(codec), nullptr);
+    if (tuning.caps.empty()) {
+      gst_caps_set_simple(raw, "channels", G_TYPE_INT, static_cast<int>(codec.channel_count()),
+                          nullptr);
+    }
+    auto caps = add_capsfilter(s, raw);
+    if (!caps) {
+      return caps.error();
+    }
+    chain.push_back(*caps);
+    auto volume = add(s, "volume");
+    auto valve = volume ? add(s, "valve") : volume;
+    if (!valve) {
+      return valve.error();
+    }
+    s.volume = *volume;
+    s.valve = *valve;
+    chain.push_back(s.volume);
+    chain.push_back(s.valve);
+    auto encoder = add_catalog(s, entry->chain.encoders, "encoder");
+    if (!encoder) {
+      return encoder.error();
+    }
+    for (const codecs::Parameter& p : tuning.properties) {
+      set_arg(*encoder, p.name, p.value);
+    }
+    const bool opus = has_property(*encoder, "inband-fec");
+    if (opus && !config_.opus_fec) {
+      set_arg(*encoder, "inband-fec", "false");
+    }
+    if (opus && !config_.opus_dtx) {
+      set_arg(*encoder, "dtx", "false");
+    }
+    chain.push_back(*encoder);
+    auto payloader = add_catalog(s, entry->chain.payloaders, "payloader");
+    if (!payloader) {
+      return payloader.error();
+    }
+    g_object_set(*payloader, "pt", static_cast<guint>(codec.id), "ssrc", s.config.local_ssrc,
+                 nullptr);
+    if (opus) {
+      gboolean dtx = FALSE;
+      g_object_get(*encoder, "dtx", &dtx, nullptr);
+      // DTX frames (<= 2 bytes) are not sent at all: the receiver plays silence meanwhile.
+      set_arg(*payloader, "dtx", dtx ? "true" : "false");
+    } else {
+      const std::string ptime = std::to_string(std::uint64_t{codec.ptime.value_or(20)} * 1'000'000);
+      set_arg(*payloader, "min-ptime", ptime);
+      set_arg(*payloader, "max-ptime", ptime);
+    }
+    chain.push_back(*payloader);
+    if (s.dtmf_codec) {
+      auto mux = add(s, "rtpdtmfmux");
+      auto dtmf = mux ? add(s, "rtpdtmfsrc") : mux;
+      if (!dtmf) {
+        return dtmf.error();
+      }
+      g_object_set(*mux, "ssrc", s.config.local_ssrc, nullptr);
+      g_object_set(*dtmf, "pt", static_cast<guint>(s.dtmf_codec->id), "ssrc", s.config.local_ssrc,
+                   "clock-rate", s.dtmf_codec->clock_rate, nullptr);
+      s.dtmf_src = *dtmf;
+      if (auto r = link_chain(chain); !r) {
+        return r;
+      }
+      if (!gst_element_link_pads(*payloader, "src", *mux, "sink_%u") ||
+          !gst_element_link_pads(*dtmf, "src", *mux, "priority_sink_%u")) {
+        return pipeline_error("cannot link the DTMF muxer");
+      }
+      chain = {*mux};
+    } else if (auto r = link_chain(chain); !r) {
+      return r;
+    }
+    if (auto r = link_to_rtpbin(s, chain.back(), "send_rtp_sink_" + std::to_string(s.session));
+        !r) {
+      return r;
+    }
+    auto rtp_sink = add(s, "appsink");
+    if (!rtp_sink) {
+      return rtp_sink.error();
+    }
+    setup_outgoing_sink(s, *rtp_sink, false);
+    GstPad* src =
+        gst_element_get_static_pad(rtpbin_, ("send_rtp_src_" + std::to_string(s.session)).c_str());
+    if (src == nullptr) {
+      return pipeline_error("rtpbin has no send_rtp_src pad");
+    }
+    GstPad* sink = gst_element_get_static_pad(*rtp_sink, "sink");
+    const GstPadLinkReturn lr = gst_pad_link(src, sink);
+    gst_object_unref(sink);
+    gst_object_unref(src);
+    if (lr != GST_PAD_LINK_OK) {
+      return pipeline_error("cannot link rtpbin send_rtp_src");
+    }
+    return {};
+  }
+
+  void setup_outgoing_sink(Stream& s, GstElement* sink, bool rtcp) {
+    g_object_set(sink, "sync", FALSE, "async", FALSE, "enable-last-sample", FALSE, nullptr);
+    GstAppSinkCallbacks cb{};
+    cb.new_sample = rtcp ? &Pipeline::on_outgoing_rtcp : &Pipeline::on_outgoing_rtp;
+    outgoing_.push_back(std::make_unique<OutgoingTag>(OutgoingTag{this, &s}));
+    gst_app_sink_set_callbacks(GST_APP_SINK(sink), &cb, outgoing_.back().get(), nullptr);
+  }
+
+  static void setup_incoming_src(GstElement* src, const char* caps_text) {
+    GstCaps* caps = gst_caps_from_string(caps_text);
+    g_object_set(src, "caps", caps, "format", GST_FORMAT_TIME, "is-live", TRUE, "do-timestamp",
+                 TRUE, "max-bytes", guint64{1} << 20, nullptr);
+    gst_util_set_object_arg(G_OBJECT(src), "leaky-type", "downstream");
+    gst_caps_unref(caps);
+  }
+
+  Result<void> build_receive(Stream& s) {
+    auto rtp_src = add(s, "appsrc");
+    if (!rtp_src) {
+      return rtp_src.error();
+    }
+    setup_incoming_src(*rtp_src, "application/x-rtp");
+    s.rtp_src = *rtp_src;
+    if (auto r = link_to_rtpbin(s, *rtp_src, "recv_rtp_sink_" + std::to_string(s.session)); !r) {
+      return r;
+    }
+    // input-selector <- decoders (one per received SSRC/PT), then a tee to the analysis,
+    // the playback and the recording.
+    std::vector<GstElement*> head;
+    for (const char* f : {"input-selector", "audioconvert", "audioresample", "tee"}) {
+      auto x = add(s, f);
+      if (!x) {
+        return x.error();
+      }
+      head.push_back(*x);
+    }
+    s.selector = head.front();
+    g_object_set(s.selector, "sync-streams", FALSE, nullptr);
+    if (auto r = link_chain(head); !r) {
+      return r;
+    }
+    GstElement* tee = head.back();
+
+    // Analysis: 16 kHz mono S16 into an appsink that syncs, so a buffer arrives when it plays.
+    std::vector<GstElement*> analysis;
+    for (const char* f : {"queue", "audioconvert", "audioresample"}) {
+      auto x = add(s, f);
+      if (!x) {
+        return x.error();
+      }
+      analysis.push_back(*x);
+    }
+    auto acaps = add_capsfilter(
+        s, gst_caps_new_simple("audio/x-raw", "format", G_TYPE_STRING, "S16LE", "rate", G_TYPE_INT,
+                               AudioAnalyzer::kRate, "channels", G_TYPE_INT, 1, nullptr));
+    auto asink = acaps ? add(s, "appsink") : acaps;
+    if (!asink) {
+      return asink.error();
+    }
+    analysis.push_back(*acaps);
+    analysis.push_back(*asink);
+    g_object_set(*asink, "sync", TRUE, "async", FALSE, "enable-last-sample", FALSE, nullptr);
+    GstAppSinkCallbacks cb{};
+    cb.new_sample = &Pipeline::on_analysis_sample;
+    analysis_.push_back(std::make_unique<OutgoingTag>(OutgoingTag{this, &s}));
+    gst_app_sink_set_callbacks(GST_APP_SINK(*asink), &cb, analysis_.back().get(), nullptr);
+    if (auto r = link_chain(analysis); !r) {
+      return r;
+    }
+    if (auto r = link(tee, analysis.front()); !r) {
+      return r;
+    }
+
+    // Playback.
+    std::vector<GstElement*> play;
+    for (const char* f : {"queue", "volume"}) {
+      auto x = add(s, f);
+      if (!x) {
+        return x.error();
+      }
+      play.push_back(*x);
+    }
+    s.playback_volume = play.back();
+    if (config_.audio_sink.kind == AudioSink::Kind::kDevice && echo_cancel()) {
+      for (const char* f : {"audioconvert", "audioresample"}) {
+        auto x = add(s, f);
+        if (!x) {
+          return x.error();
+        }
+        play.push_back(*x);
+      }
+      auto pcaps =
+          add_capsfilter(s, gst_caps_new_simple("audio/x-raw", "format", G_TYPE_STRING, "S16LE",
+                                                "rate", G_TYPE_INT, kSourceRate, nullptr));
+      auto probe = pcaps ? add(s, "webrtcechoprobe", probe_name(s).c_str()) : pcaps;
+      if (!probe) {
+        return probe.error();
+      }
+      play.push_back(*pcaps);
+      play.push_back(*probe);
+    }
+    for (const char* f : {"audioconvert", "audioresample"}) {
+      auto x = add(s, f);
+      if (!x) {
+        return x.error();
+      }
+      play.push_back(*x);
+    }
+    GstElement* sink = nullptr;
+    if (config_.audio_sink.kind == AudioSink::Kind::kDevice) {
+      if (config_.audio_sink.name.empty()) {
+        sink = gst_element_factory_make("autoaudiosink", nullptr);
+        if (sink == nullptr) {
+          return make_error(Errc::device_error, "GStreamer element 'autoaudiosink' is missing");
+        }
+      } else {
+        auto d = device_element(false, config_.audio_sink.name);
+        if (!d) {
+          return d.error();
+        }
+        sink = *d;
+      }
+      gst_bin_add(GST_BIN(pipeline_.get()), sink);
+      s.elements.push_back(sink);
+    } else {
+      auto f = add(s, "fakesink");
+      if (!f) {
+        return f.error();
+      }
+      sink = *f;
+    }
+    set_arg(sink, "sync", "true");
+    set_arg(sink, "async", "false");
+    play.push_back(sink);
+    if (auto r = link_chain(play); !r) {
+      return r;
+    }
+    if (auto r = link(tee, play.front()); !r) {
+      return r;
+    }
+
+    // Recording.
+    if (config_.audio_sink.record_path) {
+      std::vector<GstElement*> rec;
+      for (const char* f : {"queue", "audioconvert", "wavenc", "filesink"}) {
+        auto x = add(s, f);
+        if (!x) {
+          return x.error();
+        }
+        rec.push_back(*x);
+      }
+      s.record_queue = rec.front();
+      g_object_set(rec.back(), "location", config_.audio_sink.record_path->c_str(), "async", FALSE,
+                   "sync", FALSE, nullptr);
+      GstPad* pad = gst_element_get_static_pad(rec.back(), "sink");
+      gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, &Pipeline::on_record_event, &s,
+                        nullptr);
+      gst_object_unref(pad);
+      if (auto r = link_chain(rec); !r) {
+        return r;
+      }
+      if (auto r = link(tee, rec.front()); !r) {
+        return r;
+      }
+    }
+    return {};
+  }
+
+  // A received payload type's chain, when rtpbin's demuxer shows its pad (streaming thread).
+  void build_decode_chain(GstPad* pad, unsigned session, unsigned pt) {
+    std::lock_guard lock(m_);
+    Stream* s = nullptr;
+    for (auto& x : streams_) {
+      if (x->session == session) {
+        s = x.get();
+      }
+    }
+    if (s == nullptr) {
+      return;
+    }
+    const codecs::Codec* codec = nullptr;
+    for (const codecs::Codec& c : s->config.codecs.codecs) {
+      if (c.id == pt) {
+        codec = &c;
+      }
+    }
+    const codecs::CatalogEntry* entry =
+        codec != nullptr ? codecs::find_entry(s->config.media, *codec) : nullptr;
+    std::vector<GstElement*> chain;
+    auto make = [&](const std::string& factory, const std::vector<codecs::Parameter>& props,
+                    const char* name = nullptr) {
+      GstElement* e = gst_element_factory_make(factory.c_str(), name);
+      if (e == nullptr) {
+        return false;
+      }
+      for (const codecs::Parameter& p : props) {
+        set_arg(e, p.name, p.value);
+      }
+      chain.push_back(e);
+      return true;
+    };
+    bool ok = true;
+    bool to_selector = false;
+    if (entry != nullptr && entry->role == codecs::CodecRole::kPrimary && s->selector != nullptr) {
+      for (const auto* stage :
+           {&entry->chain.depayloaders, &entry->chain.parsers, &entry->chain.decoders}) {
+        if (stage->empty()) {
+          continue;
+        }
+        const codecs::Element* c = codecs::first_available(*stage, installed);
+        ok = ok && c != nullptr && make(c->factory, c->properties);
+      }
+      // opusdec with use-inband-fec reports 120 ms of latency (the longest Opus packet: it
+      // may wait for the next one to recover a loss), and every sink of the pipeline then
+      // plays that much later. With a short jitter buffer that triples mouth-to-ear; PLC
+      // (do-lost) still covers a loss. A jitter buffer of 120 ms or more keeps FEC.
+      if (ok && config_.jitter_buffer < std::chrono::milliseconds(120)) {
+        set_arg(chain.back(), "use-inband-fec", "false");
+      }
+      ok = ok && make("audioconvert", {}) && make("audioresample", {});
+      to_selector = true;
+    } else if (entry != nullptr && entry->role == codecs::CodecRole::kTelephoneEvent) {
+      const std::string name =
+          "dtmfdepay_" + std::to_string(session) + "_" + std::to_string(s->decode_chains);
+      ok = make("rtpdtmfdepay", {}, name.c_str()) && make("fakesink", {});
+    } else {
+      ok = make("fakesink", {});  // CN, rtx and unknown payload types are dropped
+    }
+    ++s->decode_chains;
+    if (!ok) {
+      for (GstElement* e : chain) {
+        gst_object_unref(gst_object_ref_sink(e));
+      }
+      GstElement* drop = gst_element_factory_make("fakesink", nullptr);
+      chain = {drop};
+    }
+    if (!to_selector || !ok) {
+      set_arg(chain.back(), "async", "false");
+      set_arg(chain.back(), "sync", "false");
+    }
+    for (GstElement* e : chain) {
+      gst_bin_add(GST_BIN(pipeline_.get()), e);
+      s->elements.push_back(e);
+    }
+    for (std::size_t i = 0; i + 1 < chain.size(); ++i) {
+      gst_element_link(chain[i], chain[i + 1]);
+    }
+    GstPad* selector_pad = nullptr;
+    if (to_selector && ok) {
+      selector_pad = gst_element_request_pad_simple(s->selector, "sink_%u");
+      GstPad* out = gst_element_get_static_pad(chain.back(), "src");
+      gst_pad_link(out, selector_pad);
+      gst_object_unref(out);
+    }
+    for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+      gst_element_sync_state_with_parent(*it);
+    }
+    GstPad* in = gst_element_get_static_pad(chain.front(), "sink");
+    gst_pad_link(pad, in);
+    gst_object_unref(in);
+    if (selector_pad != nullptr) {
+      g_object_set(s->selector, "active-pad", selector_pad, nullptr);
+      gst_object_unref(selector_pad);
+    }
+  }
+
+  void next_dtmf(Stream& s) {
+    if (s.dtmf_queue.empty()) {
+      s.dtmf_active = false;
+      return;
+    }
+    const int number = s.dtmf_queue.front();
+    s.dtmf_queue.pop_front();
+    s.dtmf_active = true;
+    send_dtmf_event(s, number, true);
+    ++s.dtmf_sent;
+    Stream* sp = &s;
+    s.dtmf_timer = detail::add_timer(ctx_, kDtmfToneMs, [this, sp, number] {
+      send_dtmf_event(*sp, number, false);
+      sp->dtmf_timer = detail::add_timer(ctx_, kDtmfGapMs, [this, sp] {
+        next_dtmf(*sp);
+        return false;
+      });
+      return false;
+    });
+  }
+
+  static void send_dtmf_event(Stream& s, int number, bool start) {
+    GstStructure* st = gst_structure_new("dtmf-event", "type", G_TYPE_INT, 1, "number", G_TYPE_INT,
+                                         number, "volume", G_TYPE_INT, 25, "start", G_TYPE_BOOLEAN,
+                                         start ? TRUE : FALSE, "method", G_TYPE_INT, 1, nullptr);
+    // Into the source's pad, as if from downstream (GstBaseSrc's send_event does not pass
+    // custom events to rtpdtmfsrc).
+    GstPad* pad = gst_element_get_static_pad(s.dtmf_src, "src");
+    gst_pad_send_event(pad, gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM, st));
+    gst_object_unref(pad);
+  }
+
+  // From RTPSession's "stats": our sender counts and, from the peer's source, what it sent us
+  // and its report block about our SSRC (round trip in 1/65536 s, RFC 3550 §6.4.1).
+  void session_stats(const Stream& s, StreamStats& st) {
+    GObject* session = nullptr;
+    g_signal_emit_by_name(rtpbin_, "get-internal-session", s.session, &session);
+    if (session == nullptr) {
+      return;
+    }
+    GstStructure* stats = nullptr;
+    g_object_get(session, "stats", &stats, nullptr);
+    g_object_unref(session);
+    if (stats == nullptr) {
+      return;
+    }
+    const GValue* sources = gst_structure_get_value(stats, "source-stats");
+    G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+    GValueArray* array = sources != nullptr && G_VALUE_HOLDS(sources, g_value_array_get_type())
+                             ? static_cast<GValueArray*>(g_value_get_boxed(sources))
+                             : nullptr;
+    guint64 best_received = 0;
+    for (guint i = 0; array != nullptr && i < array->n_values; ++i) {
+      const GstStructure* src = gst_value_get_structure(g_value_array_get_nth(array, i));
+      G_GNUC_END_IGNORE_DEPRECATIONS
+      gboolean internal = FALSE;
+      gst_structure_get_boolean(src, "internal", &internal);
+      if (internal) {
+        continue;
+      }
+      gboolean have_rb = FALSE;
+      guint round_trip = 0;
+      if (gst_structure_get_boolean(src, "have-rb", &have_rb) && have_rb &&
+          gst_structure_get_uint(src, "rb-round-trip", &round_trip) && round_trip > 0) {
+        st.rtt_ms = round_trip * 1000.0 / 65536.0;
+      }
+      guint64 received = 0;
+      gst_structure_get_uint64(src, "packets-received", &received);
+      if (received >= best_received && received > 0) {
+        best_received = received;
+        gint lost = 0;
+        guint jitter = 0;
+        gint clock_rate = 0;
+        gst_structure_get_int(src, "packets-lost", &lost);
+        gst_structure_get_uint(src, "jitter", &jitter);
+        gst_structure_get_int(src, "clock-rate", &clock_rate);
+        if (clock_rate <= 0 && s.send_codec) {
+          clock_rate = static_cast<gint>(s.send_codec->clock_rate);
+        }
+        st.packets_lost = lost;
+        st.jitter_ms = clock_rate > 0 ? jitter * 1000.0 / clock_rate : 0;
+      }
+      G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+    }
+    G_GNUC_END_IGNORE_DEPRECATIONS
+    gst_structure_free(stats);
+  }
+
+  std::string bus_error_text() {
+    GstBus* bus = gst_element_get_bus(pipeline_.get());
+    std::string text;
+    if (GstMessage* m = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR)) {
+      GError* err = nullptr;
+      gst_message_parse_error(m, &err, nullptr);
+      text = std::string(": ") + GST_OBJECT_NAME(GST_MESSAGE_SRC(m)) + ": " +
+             (err != nullptr ? err->message : "");
+      g_clear_error(&err);
+      gst_message_unref(m);
+    }
+    gst_object_unref(bus);
+    return text;
+  }
+
+  // Callbacks (C trampolines, noexcept).
+  struct OutgoingTag {
+    Pipeline* self;
+    Stream* stream;
+  };
+
+  static gboolean on_bus_message(GstBus*, GstMessage* msg, gpointer data) noexcept {
+    auto* self = static_cast<Pipeline*>(data);
+    try {
+      self->handle_bus_message(msg);
+    } catch (...) {
+    }
+    return G_SOURCE_CONTINUE;
+  }
+
+  void handle_bus_message(GstMessage* msg) {
+    switch (GST_MESSAGE_TYPE(msg)) {
+      case GST_MESSAGE_ERROR: {
+        GError* err = nullptr;
+        gchar* debug = nullptr;
+        gst_message_parse_error(msg, &err, &debug);
+        const std::string text = std::string(GST_OBJECT_NAME(GST_MESSAGE_SRC(msg))) + ": " +
+                                 (err != nullptr ? err->message : "unknown error");
+        g_clear_error(&err);
+        g_free(debug);
+        if (events_.error) {
+          events_.error(pipeline_error(text));
+        }
+        break;
+      }
+      case GST_MESSAGE_LATENCY:
+        // A decoder chain was linked after the start (rtpbin's pads appear with the first
+        // packet): the sinks must learn the jitter buffer's latency, or they would play late.
+        gst_bin_recalculate_latency(GST_BIN(pipeline_.get()));
+        break;
+      case GST_MESSAGE_ELEMENT: {
+        const GstStructure* st = gst_message_get_structure(msg);
+        const char* src = GST_OBJECT_NAME(GST_MESSAGE_SRC(msg));
+        if (st == nullptr || !gst_structure_has_name(st, "dtmf-event") ||
+            !g_str_has_prefix(src, "dtmfdepay_")) {
+          break;
+        }
+        gboolean start = TRUE;
+        gst_structure_get_boolean(st, "start", &start);
+        gint number = -1;
+        if (!start || !gst_structure_get_int(st, "number", &number)) {
+          break;
+        }
+        const unsigned session = static_cast<unsigned>(std::strtoul(src + 10, nullptr, 10));
+        for (auto& s : streams_) {
+          if (s->session == session) {
+            ++s->dtmf_received;
+            if (events_.dtmf) {
+              events_.dtmf(s->config.name, dtmf_digit(number));
+            }
+            break;
+          }
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  static GstCaps* on_request_pt_map(GstElement*, guint session, guint pt, gpointer data) noexcept {
+    auto* self = static_cast<Pipeline*>(data);
+    try {
+      std::lock_guard lock(self->m_);
+      for (auto& s : self->streams_) {
+        if (s->session != session) {
+          continue;
+        }
+        for (const codecs::Codec& c : s->config.codecs.codecs) {
+          if (c.id == pt) {
+            return gst_caps_from_string(codecs::rtp_caps(s->config.media, c).c_str());
+          }
+        }
+      }
+    } catch (...) {
+    }
+    return nullptr;
+  }
+
+  static void on_pad_added(GstElement*, GstPad* pad, gpointer data) noexcept {
+    auto* self = static_cast<Pipeline*>(data);
+    const std::string name = detail::take_string(gst_pad_get_name(pad));
+    unsigned session = 0, ssrc = 0, pt = 0;
+    if (std::sscanf(name.c_str(), "recv_rtp_src_%u_%u_%u", &session, &ssrc, &pt) != 3) {
+      return;
+    }
+    try {
+      self->build_decode_chain(pad, session, pt);
+    } catch (...) {
+    }
+  }
+
+  static GstFlowReturn outgoing(GstAppSink* sink, gpointer data, bool rtcp) noexcept {
+    auto* tag = static_cast<OutgoingTag*>(data);
+    GstSample* sample = gst_app_sink_pull_sample(sink);
+    if (sample == nullptr) {
+      return GST_FLOW_EOS;
+    }
+    try {
+      GstBuffer* b = gst_sample_get_buffer(sample);
+      GstMapInfo map;
+      if (b != nullptr && gst_buffer_map(b, &map, GST_MAP_READ)) {
+        std::vector<std::uint8_t> packet(map.data, map.data + map.size);
+        gst_buffer_unmap(b, &map);
+        Stream& s = *tag->stream;
+        if (rtcp) {
+          ++s.rtcp_sent;
+        } else {
+          ++s.packets_sent;
+          s.bytes_sent += packet.size();
+        }
+        Pipeline* self = tag->self;
+        self->mailbox_->post([self, p = std::move(packet), rtcp]() mutable {
+          if (self->events_.outgoing) {
+            self->events_.outgoing(std::move(p), rtcp);
+          }
+        });
+      }
+    } catch (...) {
+    }
+    gst_sample_unref(sample);
+    return GST_FLOW_OK;
+  }
+  static GstFlowReturn on_outgoing_rtp(GstAppSink* sink, gpointer data) noexcept {
+    return outgoing(sink, data, false);
+  }
+  static GstFlowReturn on_outgoing_rtcp(GstAppSink* sink, gpointer data) noexcept {
+    return outgoing(sink, data, true);
+  }
+
+  // The analysis sink syncs: the first sample of a buffer plays at base time + running time +
+  // the sink's latency (the same CLOCK_MONOTONIC clock as the marker source's).
+  static GstFlowReturn on_analysis_sample(GstAppSink* sink, gpointer data) noexcept {
+    auto* tag = static_cast<OutgoingTag*>(data);
+    GstSample* sample = gst_app_sink_pull_sample(sink);
+    if (sample == nullptr) {
+      return GST_FLOW_EOS;
+    }
+    try {
+      Stream& s = *tag->stream;
+      GstBuffer* b = gst_sample_get_buffer(sample);
+      const GstSegment* segment = gst_sample_get_segment(sample);
+      const std::int64_t now = monotonic_now_ns();
+      std::int64_t play = now;
+      if (b != nullptr && segment != nullptr && GST_BUFFER_PTS_IS_VALID(b)) {
+        const guint64 rt = gst_segment_to_running_time(segment, GST_FORMAT_TIME, GST_BUFFER_PTS(b));
+        if (rt != GST_CLOCK_TIME_NONE) {
+          play = static_cast<std::int64_t>(gst_element_get_base_time(GST_ELEMENT(sink)) + rt +
+                                           gst_base_sink_get_latency(GST_BASE_SINK(sink)));
+          play = std::max(play, now);  // a late buffer plays when it arrives
+        }
+      }
+      GstMapInfo map;
+      if (b != nullptr && gst_buffer_map(b, &map, GST_MAP_READ)) {
+        {
+          std::lock_guard lock(s.am);
+          s.analyzer.feed({reinterpret_cast<const std::int16_t*>(map.data), map.size / 2}, play);
+          s.last_feed_ns = now;
+        }
+        gst_buffer_unmap(b, &map);
+      }
+      if (!s.first_media.exchange(true)) {
+        Pipeline* self = tag->self;
+        self->mailbox_->post([self, name = s.config.name] {
+          if (self->events_.first_media) {
+            self->events_.first_media(name);
+          }
+        });
+      }
+    } catch (...) {
+    }
+    gst_sample_unref(sample);
+    return GST_FLOW_OK;
+  }
+
+  // Marker source: silence except a burst at the start of every 500 ms; the burst's first
+  // sample is captured at base time + the buffer's running time + its offset in the buffer.
+  static GstPadProbeReturn on_marker_buffer(GstPad* pad,
+                                            GstPadProbeInfo* info,
+                                            gpointer data) noexcept {
+    auto* s = static_cast<Stream*>(data);
+    GstBuffer* b = gst_pad_probe_info_get_buffer(info);
+    if (b == nullptr) {
+      return GST_PAD_PROBE_OK;
+    }
+    b = gst_buffer_make_writable(b);
+    GST_PAD_PROBE_INFO_DATA(info) = b;
+    GstMapInfo map;
+    if (!gst_buffer_map(b, &map, GST_MAP_READWRITE)) {
+      return GST_PAD_PROBE_OK;
+    }
+    std::int64_t start_ns = -1;
+    if (GST_BUFFER_PTS_IS_VALID(b)) {
+      GstElement* parent = GST_ELEMENT(gst_pad_get_parent_element(pad));
+      std::int64_t rt = static_cast<std::int64_t>(GST_BUFFER_PTS(b));
+      if (GstEvent* ev = gst_pad_get_sticky_event(pad, GST_EVENT_SEGMENT, 0)) {
+        const GstSegment* seg = nullptr;
+        gst_event_parse_segment(ev, &seg);
+        const guint64 r = gst_segment_to_running_time(seg, GST_FORMAT_TIME, GST_BUFFER_PTS(b));
+        if (r != GST_CLOCK_TIME_NONE) {
+          rt = static_cast<std::int64_t>(r);
+        }
+        gst_event_unref(ev);
+      }
+      if (parent != nullptr) {
+        start_ns = static_cast<std::int64_t>(gst_element_get_base_time(parent)) + rt;
+        gst_object_unref(parent);
+      }
+    }
+    auto* x = reinterpret_cast<std::int16_t*>(map.data);
+    const std::size_t n = map.size / 2;
+    std::vector<std::int64_t> marks;
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::uint64_t phase = (s->marker_sample + i) % kMarkerPeriod;
+      if (phase == 0 && start_ns >= 0) {
+        marks.push_back(start_ns + static_cast<std::int64_t>(i) * 1'000'000'000 / kSourceRate);
+      }
+      if (phase >= kMarkerBurst) {
+        x[i] = 0;
+      }
+    }
+    s->marker_sample += n;
+    gst_buffer_unmap(b, &map);
+    if (!marks.empty()) {
+      try {
+        std::lock_guard lock(s->am);
+        s->sent_marks.insert(s->sent_marks.end(), marks.begin(), marks.end());
+      } catch (...) {
+      }
+    }
+    return GST_PAD_PROBE_OK;
+  }
+
+  static void on_wav_need_data(GstAppSrc* src, guint, gpointer data) noexcept {
+    auto* s = static_cast<Stream*>(data);
+    const std::size_t n = kSourceBuffer;
+    GstBuffer* b = gst_buffer_new_allocate(nullptr, n * 2, nullptr);
+    GstMapInfo map;
+    if (gst_buffer_map(b, &map, GST_MAP_WRITE)) {
+      auto* out = reinterpret_cast<std::int16_t*>(map.data);
+      for (std::size_t i = 0; i < n; ++i) {
+        out[i] = s->wav[s->wav_pos];
+        s->wav_pos = (s->wav_pos + 1) % s->wav.size();
+      }
+      gst_buffer_unmap(b, &map);
+    }
+    GST_BUFFER_PTS(b) = gst_util_uint64_scale(s->wav_pushed, GST_SECOND, kSourceRate);
+    GST_BUFFER_DURATION(b) = gst_util_uint64_scale(n, GST_SECOND, kSourceRate);
+    s->wav_pushed += n;
+    gst_app_src_push_buffer(src, b);
+  }
+
+  static GstPadProbeReturn on_record_event(GstPad*, GstPadProbeInfo* info, gpointer data) noexcept {
+    GstEvent* ev = gst_pad_probe_info_get_event(info);
+    if (ev != nullptr && GST_EVENT_TYPE(ev) == GST_EVENT_EOS) {
+      auto* s = static_cast<Stream*>(data);
+      {
+        std::lock_guard lock(s->record_m);
+        s->record_done = true;
+      }
+      s->record_cv.notify_all();
+    }
+    return GST_PAD_PROBE_OK;
+  }
+
+  GMainContext* ctx_;
+  PipelineConfig config_;
+  Events events_;
+  std::shared_ptr<Mailbox> mailbox_;
+  GObjectPtr<GstElement> pipeline_;
+  GstElement* rtpbin_ = nullptr;  // owned by pipeline_
+  SourcePtr bus_watch_;
+  std::recursive_mutex m_;  // streams_ membership and their codecs, for the streaming threads
+  std::vector<std::unique_ptr<Stream>> streams_;
+  std::vector<std::unique_ptr<Stream>> removed_;
+  std::vector<std::unique_ptr<OutgoingTag>> outgoing_;
+  std::vector<std::unique_ptr<OutgoingTag>> analysis_;
+  unsigned next_session_ = 0;
+  bool sdes_set_ = false;
+  bool started_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<RtpPipeline>> RtpPipeline::create(GMainContext* ctx,
+                                                         PipelineConfig config,
+                                                         Events events) {
+  auto p = std::make_unique<Pipeline>(ctx, std::move(config), std::move(events));
+  if (auto r = p->init(); !r) {
+    return r.error();
+  }
+  return std::unique_ptr<RtpPipeline>(std::move(p));
+}
+
+}  // namespace jcall::media

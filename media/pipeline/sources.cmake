@@ -1,1 +1,2 @@
-list(APPEND JCALL_MEDIA_SOURCES pipeline/audio_io.cpp pipeline/rtp_pipeline.cpp)
+list(APPEND JCALL_MEDIA_SOURCES pipeline/audio_io.cpp pipeline/rtp_pipeline.cpp
+  pipeline/detail/audio_analyzer.cpp)
