@@ -309,7 +309,7 @@ class NiceIceAgent final : public IceAgent {
     // the peer has forgotten them, so announce them again (after this call has returned, so
     // that the caller has the new credentials first).
     reemit_timer_ = detail::add_timer(ctx_, 0, [this] {
-      reemit_timer_ = detail::SourcePtr();  // NOLINT: the source is gone after returning false
+      reemit_timer_ = detail::SourcePtr();  // one-shot: GLib keeps it alive until we return
       reemit_local_candidates();
       return false;
     });
@@ -370,7 +370,7 @@ class NiceIceAgent final : public IceAgent {
       return;
     connect_timer_ =
         detail::add_timer(ctx_, static_cast<unsigned>(config_.connect_timeout.count()), [this] {
-          connect_timer_ = detail::SourcePtr();  // NOLINT: see restart()
+          connect_timer_ = detail::SourcePtr();  // one-shot, as in restart()
           if (!connected_)
             fail("no candidate pair succeeded within " +
                  std::to_string(config_.connect_timeout.count()) + " ms");
@@ -387,7 +387,8 @@ class NiceIceAgent final : public IceAgent {
     for (const auto& c : cs)
       if (events_.local_candidate)
         events_.local_candidate(c);
-    if (events_.gathering_done)
+    // If gathering is still going on, libnice announces the rest and its end itself.
+    if (gathering_complete_ && events_.gathering_done)
       events_.gathering_done();
   }
 
@@ -456,6 +457,7 @@ class NiceIceAgent final : public IceAgent {
     auto* me = static_cast<NiceIceAgent*>(self);
     if (stream_id != me->stream_id_)
       return;
+    me->gathering_complete_ = true;
     try {
       if (me->events_.gathering_done)
         me->events_.gathering_done();
@@ -528,6 +530,7 @@ class NiceIceAgent final : public IceAgent {
   std::optional<IceCredentials> remote_credentials_;
   std::vector<IceCandidate> pending_remote_;  // before the credentials, or not yet applied
   bool remote_end_ = false;
+  bool gathering_complete_ = false;  // libnice said candidate-gathering-done
   std::optional<SelectedPair> selected_;
   detail::SourcePtr connect_timer_;
   detail::SourcePtr reemit_timer_;

@@ -5,9 +5,10 @@
 //
 // Home thread: the media thread (every method, every event; create() records the calling
 // thread and debug builds assert it). Events are called from libnice signal handlers on that
-// thread, and some synchronously from inside a method (gather(), set_remote_credentials(),
-// add_remote_candidates(), end_of_remote_candidates()); a handler may call other methods but
-// may destroy the agent only by posting. The destructor is safe anywhere else on that thread.
+// thread, and some synchronously from inside a method (gather(), restart(),
+// set_remote_credentials(), add_remote_candidates(), end_of_remote_candidates()); a handler
+// may call other methods but may destroy the agent only by posting. The destructor is safe
+// anywhere else on that thread, e.g. in a closure posted to the media thread.
 #pragma once
 
 #include <chrono>

@@ -3,10 +3,12 @@
 #include "media/ice/ice_agent.hpp"
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <dirent.h>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -16,6 +18,7 @@
 
 #include "media/detail/glib.hpp"
 #include "media/errc.hpp"
+#include "media/media_loop.hpp"
 
 namespace jcall::media {
 namespace {
@@ -163,6 +166,104 @@ class IceAgentTest : public ::testing::Test {
   Peer a_;  // controlling
   Peer b_;  // controlled
 };
+
+// As the engine uses it: agents live on the MediaLoop thread, events post their follow-up
+// (as signaling would), and the agents are destroyed inside a posted closure.
+TEST(IceAgentMediaLoopTest, ConnectsOnTheMediaThreadAndIsDestroyedInAPostedClosure) {
+  MediaLoop loop;
+  std::mutex m;  // guards what the media thread reports below
+  std::condition_variable cv;
+  int connected = 0;
+  bool received = false;
+  bool destroyed = false;
+  std::unique_ptr<IceAgent> a;  // media thread only
+  std::unique_ptr<IceAgent> b;
+  struct Cleanup {  // whatever happens, the agents go on their own thread
+    MediaLoop& loop;
+    std::unique_ptr<IceAgent>& a;
+    std::unique_ptr<IceAgent>& b;
+    ~Cleanup() {
+      loop.run_sync([this] {
+        a.reset();
+        b.reset();
+      });
+    }
+  } cleanup{loop, a, b};
+
+  auto wait_for = [&](const std::function<bool()>& pred) {
+    std::unique_lock lock(m);
+    return cv.wait_for(lock, 10s, pred);
+  };
+  auto events_to = [&](std::unique_ptr<IceAgent>* peer) {
+    IceAgent::Events ev;
+    ev.local_candidate = [&loop, peer](const IceCandidate& c) {
+      loop.post([peer, c] {
+        if (*peer)
+          (void)(*peer)->add_remote_candidates({c});
+      });
+    };
+    ev.gathering_done = [&loop, peer] {
+      loop.post([peer] {
+        if (*peer)
+          (*peer)->end_of_remote_candidates();
+      });
+    };
+    ev.state = [&](IceState s, const std::string&) {
+      if (s != IceState::kConnected)
+        return;
+      {
+        std::lock_guard lock(m);
+        ++connected;
+      }
+      cv.notify_all();
+    };
+    ev.receive = [&](std::span<const std::uint8_t> d) {
+      if (std::string(d.begin(), d.end()) != "ping")
+        return;
+      {
+        std::lock_guard lock(m);
+        received = true;
+      }
+      cv.notify_all();
+    };
+    return ev;
+  };
+
+  bool started = false;
+  loop.run_sync([&] {
+    IceConfig ca;
+    ca.local_addresses = {"127.0.0.1"};
+    IceConfig cb = ca;
+    cb.controlling = false;
+    auto ra = IceAgent::create(loop.context(), ca, events_to(&b));
+    auto rb = IceAgent::create(loop.context(), cb, events_to(&a));
+    if (!ra || !rb)
+      return;
+    a = std::move(*ra);
+    b = std::move(*rb);
+    started = a->set_remote_credentials(b->local_credentials()).has_value() &&
+              b->set_remote_credentials(a->local_credentials()).has_value() &&
+              a->gather().has_value() && b->gather().has_value();
+  });
+  ASSERT_TRUE(started);
+  ASSERT_TRUE(wait_for([&] { return connected == 2; }));
+
+  bool sent = false;
+  loop.run_sync([&] { sent = a->send(std::vector<std::uint8_t>{'p', 'i', 'n', 'g'}).has_value(); });
+  ASSERT_TRUE(sent);
+  ASSERT_TRUE(wait_for([&] { return received; }));
+
+  loop.post([&] {
+    a.reset();
+    b.reset();
+    {
+      std::lock_guard lock(m);
+      destroyed = true;
+    }
+    cv.notify_all();
+  });
+  ASSERT_TRUE(wait_for([&] { return destroyed; }));
+}
 
 TEST(IceStateTest, ToStringNamesEveryState) {
   EXPECT_EQ(to_string(IceState::kNew), "new");
