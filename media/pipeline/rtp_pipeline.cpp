@@ -309,6 +309,8 @@ struct Stream {
   GstElement* playback_volume = nullptr;
   GstElement* record_queue = nullptr;
   unsigned decode_chains = 0;
+  // webrtcdsp finds its probe by element name among all probes of the process.
+  std::string probe_name;
 
   std::atomic<std::uint64_t> packets_sent{0}, bytes_sent{0}, rtcp_sent{0};
   std::atomic<std::uint64_t> packets_received{0}, bytes_received{0}, rtcp_received{0};
@@ -417,6 +419,8 @@ class Pipeline final : public RtpPipeline {
     auto stream = std::make_unique<Stream>();
     stream->config = config;
     stream->session = next_session_++;
+    static std::atomic<unsigned> probes{0};
+    stream->probe_name = "jcall_echoprobe" + std::to_string(probes++);
     auto [send, dtmf] = choose_codecs(config);
     stream->send_codec = send;
     stream->dtmf_codec = dtmf;
@@ -441,6 +445,8 @@ class Pipeline final : public RtpPipeline {
       (void)remove_stream(config.name);
       return r;
     }
+    set_muted(muted_);
+    set_on_hold(on_hold_);
     if (started_) {
       for (GstElement* e : s->elements) {
         gst_element_sync_state_with_parent(e);
@@ -549,6 +555,7 @@ class Pipeline final : public RtpPipeline {
   }
 
   void set_muted(bool muted) override {
+    muted_ = muted;
     for (auto& s : streams_) {
       if (s->volume != nullptr) {
         g_object_set(s->volume, "mute", muted ? TRUE : FALSE, nullptr);
@@ -557,6 +564,7 @@ class Pipeline final : public RtpPipeline {
   }
 
   void set_on_hold(bool on_hold) override {
+    on_hold_ = on_hold;
     for (auto& s : streams_) {
       if (s->valve != nullptr) {
         g_object_set(s->valve, "drop", on_hold ? TRUE : FALSE, nullptr);
@@ -735,13 +743,14 @@ class Pipeline final : public RtpPipeline {
     return {};
   }
 
-  bool echo_cancel() const {
-    return config_.audio_source.kind == AudioSource::Kind::kDevice &&
+  // webrtcdsp + webrtcechoprobe only between a real microphone and a real speaker of the same
+  // stream (the probe sees what is played, the DSP removes it from what is captured).
+  bool echo_cancel(const Stream& s) const {
+    return s.config.send && s.config.receive &&
+           config_.audio_source.kind == AudioSource::Kind::kDevice &&
            config_.audio_sink.kind == AudioSink::Kind::kDevice && installed("webrtcdsp") &&
            installed("webrtcechoprobe");
   }
-
-  std::string probe_name(const Stream& s) const { return "echoprobe" + std::to_string(s.session); }
 
   Result<void> build_stream(Stream& s) {
     if (s.config.send) {
@@ -863,7 +872,7 @@ class Pipeline final : public RtpPipeline {
         }
         gst_bin_add(GST_BIN(pipeline_.get()), e);
         s.elements.push_back(e);
-        if (!echo_cancel()) {
+        if (!echo_cancel(s)) {
           return e;
         }
         // webrtcdsp takes 48 kHz S16 and cancels what its probe saw on the way to the speaker.
@@ -886,7 +895,7 @@ class Pipeline final : public RtpPipeline {
         if (!dsp) {
           return dsp;
         }
-        g_object_set(*dsp, "probe", probe_name(s).c_str(), nullptr);
+        g_object_set(*dsp, "probe", s.probe_name.c_str(), nullptr);
         chain.push_back(*dsp);
         if (auto r = link_chain(chain); !r) {
           return r.error();
@@ -1099,7 +1108,7 @@ class Pipeline final : public RtpPipeline {
       play.push_back(*x);
     }
     s.playback_volume = play.back();
-    if (config_.audio_sink.kind == AudioSink::Kind::kDevice && echo_cancel()) {
+    if (echo_cancel(s)) {
       for (const char* f : {"audioconvert", "audioresample"}) {
         auto x = add(s, f);
         if (!x) {
@@ -1110,7 +1119,7 @@ class Pipeline final : public RtpPipeline {
       auto pcaps =
           add_capsfilter(s, gst_caps_new_simple("audio/x-raw", "format", G_TYPE_STRING, "S16LE",
                                                 "rate", G_TYPE_INT, kSourceRate, nullptr));
-      auto probe = pcaps ? add(s, "webrtcechoprobe", probe_name(s).c_str()) : pcaps;
+      auto probe = pcaps ? add(s, "webrtcechoprobe", s.probe_name.c_str()) : pcaps;
       if (!probe) {
         return probe.error();
       }
@@ -1671,6 +1680,8 @@ class Pipeline final : public RtpPipeline {
   bool sdes_set_ = false;
   bool started_ = false;
   bool stopped_ = false;
+  bool muted_ = false;
+  bool on_hold_ = false;
 };
 
 }  // namespace
