@@ -430,6 +430,22 @@ TEST_F(RtpPipelineTest, StopIsIdempotentAndDestructionAfterStopIsClean) {
   EXPECT_EQ(stats_of(a_).packets_sent, sent);
 }
 
+TEST_F(RtpPipelineTest, RecordingToAnUnwritablePathFailsToStart) {
+  const Negotiation n = negotiate("PCMU");
+  PipelineConfig c;
+  c.audio_source = *parse_audio_source("silence");
+  c.audio_sink.record_path = "/nonexistent/jcall/record.wav";
+  Side side;
+  auto p = RtpPipeline::create(ctx_, c, {});
+  ASSERT_TRUE(p);
+  ASSERT_TRUE((*p)->add_stream(stream(n.answerer, 1)));
+  auto r = (*p)->start();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::pipeline_error);
+  EXPECT_NE(r.error().message.find("/nonexistent/jcall/record.wav"), std::string::npos)
+      << r.error().message;
+}
+
 TEST_F(RtpPipelineTest, UnknownDeviceIsADeviceError) {
   PipelineConfig c;
   c.audio_source = *parse_audio_source("device:No Such Microphone");
