@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <ifaddrs.h>
 #include <iostream>
 #include <memory>
@@ -333,11 +334,12 @@ class JcallRun {
     EXPECT_NE(process_, nullptr) << error;
   }
 
-  // Reads events until one named `name` (bounded); returns it.
-  std::optional<json> wait_event(const std::string& name, milliseconds timeout) {
-    for (; checked_ < events_.size(); ++checked_) {
-      if (events_[checked_].value("event", "") == name) {
-        return events_[checked_++];
+  // Reads events until one satisfies pred (bounded); returns it. Each event is returned once.
+  std::optional<json> wait_for(const std::function<bool(const json&)>& pred, milliseconds timeout) {
+    while (checked_ < events_.size()) {  // read earlier, e.g. by finish()
+      const json& e = events_[checked_++];
+      if (pred(e)) {
+        return e;
       }
     }
     const auto deadline = Clock::now() + timeout;
@@ -349,12 +351,18 @@ class JcallRun {
         }
         continue;
       }
-      if (store(*line) && events_.back().value("event", "") == name) {
-        checked_ = events_.size();
-        return events_.back();
+      if (store(*line)) {
+        const json& e = events_[checked_++];
+        if (pred(e)) {
+          return e;
+        }
       }
     }
     return std::nullopt;
+  }
+
+  std::optional<json> wait_event(const std::string& name, milliseconds timeout) {
+    return wait_for([&](const json& e) { return e.value("event", "") == name; }, timeout);
   }
 
   // Reads the rest of the output; the exit code (bounded), nullopt if it did not exit.
@@ -551,11 +559,17 @@ class StanzaJsInterop : public ::testing::Test {
     jcall_ = std::make_unique<JcallRun>(dir_, *server_, std::move(args));
   }
 
-  // jcall as the answerer: logged in with its presence at the server (the roster comes first).
+  // jcall as the answerer, online: the server has sent its own presence back to it, so a
+  // message to alice's bare JID (a JMI propose) reaches it.
   void start_answering_jcall() {
     start_jcall({"--answer-once", "--ring-timeout", "20"});
     ASSERT_TRUE(jcall_->wait_event("connected", kOnlineTimeout)) << "jcall did not log in";
-    ASSERT_TRUE(jcall_->wait_event("roster", kOnlineTimeout)) << "jcall got no roster";
+    ASSERT_TRUE(jcall_->wait_for(
+        [](const json& e) {
+          return field(e, {"event"}) == "presence" && field(e, {"from"}) == kJcallFullJid;
+        },
+        kOnlineTimeout))
+        << "jcall's presence did not come back from the server";
   }
 
   void start_calling_jcall(const std::string& target, std::vector<std::string> extra = {}) {
@@ -654,8 +668,9 @@ TEST_F(StanzaJsInterop, JcallCallsBareJidWithJmi) {
   EXPECT_TRUE(in_order(signals, {"sent propose", "received ringing", "received proceed",
                                  "sent session-initiate", "received session-accept"}));
   expect_trickle(signals);
+  // XEP-0353: both parties announce the end with <finish/> (the peer's may arrive after jcall
+  // has gone, so only jcall's own is checked).
   EXPECT_TRUE(in_order(signals, {"received session-accept", "sent finish"}));
-  EXPECT_TRUE(in_order(signals, {"received session-accept", "received finish"}));
   ASSERT_TRUE(peer_result_);
   EXPECT_EQ(field(*peer_result_, {"signaling"}), json("jmi"));
   EXPECT_TRUE(timeline_in_order(*peer_result_,
@@ -693,7 +708,6 @@ TEST_F(StanzaJsInterop, PeerCallsBareJidWithJmi) {
                                  "received session-initiate", "sent session-accept"}));
   expect_trickle(signals);
   EXPECT_TRUE(in_order(signals, {"sent session-accept", "sent finish"}));
-  EXPECT_TRUE(in_order(signals, {"sent session-accept", "received finish"}));
   ASSERT_TRUE(peer_result_);
   EXPECT_EQ(field(*peer_result_, {"signaling"}), json("jmi"));
   EXPECT_EQ(field(*peer_result_, {"peer"}), json(kJcallFullJid));
