@@ -474,6 +474,7 @@ class Pipeline final : public RtpPipeline {
       }
       stream = std::move(*it);
       streams_.erase(it);
+      std::erase_if(learned_ssrcs_, [&](const auto& e) { return e.second == stream.get(); });
     }
     stream->dtmf_timer.reset();
     for (GstElement* e : stream->elements) {
@@ -513,15 +514,8 @@ class Pipeline final : public RtpPipeline {
         }
       } else if (streams_.size() == 1) {
         targets.push_back(streams_.front().get());
-      } else {
-        const std::uint8_t pt = packet[1] & 0x7f;
-        for (auto& s : streams_) {
-          const auto& cs = s->config.codecs.codecs;
-          if (std::any_of(cs.begin(), cs.end(), [&](const auto& c) { return c.id == pt; })) {
-            targets.push_back(s.get());
-            break;
-          }
-        }
+      } else if (Stream* s = route(packet)) {
+        targets.push_back(s);
       }
     }
     for (Stream* s : targets) {
@@ -671,6 +665,30 @@ class Pipeline final : public RtpPipeline {
       }
     }
     return {send, dtmf};
+  }
+
+  // BUNDLE (RFC 8843 §9.2): by SSRC when signaled (XEP-0339) or learned, else by payload
+  // type, and the SSRC is then learned. Home thread, under m_.
+  Stream* route(std::span<const std::uint8_t> packet) {
+    const std::uint32_t ssrc = (std::uint32_t{packet[8]} << 24) | (std::uint32_t{packet[9]} << 16) |
+                               (std::uint32_t{packet[10]} << 8) | packet[11];
+    if (const auto it = learned_ssrcs_.find(ssrc); it != learned_ssrcs_.end()) {
+      return it->second;
+    }
+    for (auto& s : streams_) {
+      const auto& r = s->config.remote_ssrcs;
+      if (std::find(r.begin(), r.end(), ssrc) != r.end()) {
+        return learned_ssrcs_[ssrc] = s.get();
+      }
+    }
+    const std::uint8_t pt = packet[1] & 0x7f;
+    for (auto& s : streams_) {
+      const auto& cs = s->config.codecs.codecs;
+      if (std::any_of(cs.begin(), cs.end(), [&](const auto& c) { return c.id == pt; })) {
+        return learned_ssrcs_[ssrc] = s.get();
+      }
+    }
+    return nullptr;
   }
 
   Stream* find(const std::string& name) {
@@ -1345,15 +1363,15 @@ class Pipeline final : public RtpPipeline {
     if (stats == nullptr) {
       return;
     }
-    const GValue* sources = gst_structure_get_value(stats, "source-stats");
+    // RTPSession's stats carry a GValueArray (deprecated in GLib, still what rtpbin gives).
     G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+    const GValue* sources = gst_structure_get_value(stats, "source-stats");
     GValueArray* array = sources != nullptr && G_VALUE_HOLDS(sources, g_value_array_get_type())
                              ? static_cast<GValueArray*>(g_value_get_boxed(sources))
                              : nullptr;
     guint64 best_received = 0;
     for (guint i = 0; array != nullptr && i < array->n_values; ++i) {
       const GstStructure* src = gst_value_get_structure(g_value_array_get_nth(array, i));
-      G_GNUC_END_IGNORE_DEPRECATIONS
       gboolean internal = FALSE;
       gst_structure_get_boolean(src, "internal", &internal);
       if (internal) {
@@ -1381,7 +1399,6 @@ class Pipeline final : public RtpPipeline {
         st.packets_lost = lost;
         st.jitter_ms = clock_rate > 0 ? jitter * 1000.0 / clock_rate : 0;
       }
-      G_GNUC_BEGIN_IGNORE_DEPRECATIONS
     }
     G_GNUC_END_IGNORE_DEPRECATIONS
     gst_structure_free(stats);
@@ -1682,6 +1699,7 @@ class Pipeline final : public RtpPipeline {
   std::recursive_mutex m_;  // streams_ membership and their codecs, for the streaming threads
   std::vector<std::unique_ptr<Stream>> streams_;
   std::vector<std::unique_ptr<Stream>> removed_;
+  std::map<std::uint32_t, Stream*> learned_ssrcs_;  // BUNDLE routing (under m_)
   std::vector<std::unique_ptr<OutgoingTag>> outgoing_;
   std::vector<std::unique_ptr<OutgoingTag>> analysis_;
   unsigned next_session_ = 0;
