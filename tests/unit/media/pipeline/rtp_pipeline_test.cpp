@@ -286,7 +286,9 @@ TEST_F(RtpPipelineTest, RtcpFlowsBothWaysAndGivesTheRoundTrip) {
   EXPECT_GT(a.rtcp_sent, 0u);
   ASSERT_TRUE(a.rtt_ms);
   EXPECT_GE(*a.rtt_ms, 0);
-  EXPECT_LT(*a.rtt_ms, 1000);    // in-process: a sanity bound on the unit conversion
+  EXPECT_LT(*a.rtt_ms, 1000);  // in-process: a sanity bound on the unit conversion
+  std::printf("RTCP: rtt %.2f ms, jitter %.2f ms, %llu RTCP sent\n", *a.rtt_ms, a.jitter_ms,
+              static_cast<unsigned long long>(a.rtcp_sent));
   EXPECT_LE(a.packets_lost, 5);  // cumulative loss may be negative (duplicates, RFC 3550 §6.4.1)
   EXPECT_GE(a.jitter_ms, 0);
 }
