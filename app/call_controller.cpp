@@ -81,14 +81,29 @@ CallController::CallController(asio::io_context& io,
       pump();
     }
   };
-  events.failed = [this](const std::string& sid, const std::string& content,
-                         const std::string& why) {
+  events.failed = [this](const std::string& sid, const std::string& content, const std::string& why,
+                         jingle::Condition condition) {
     if (observer_.media) {
       observer_.media(sid, content, "transport-failed", why);
     }
     if (manager_) {
-      manager_->transport_failed(sid, content, why, now());
+      manager_->transport_failed(sid, content, why, now(), condition);
       pump();
+    }
+  };
+  events.first_media = [this](const std::string& sid, const std::string& content) {
+    if (observer_.media) {
+      observer_.media(sid, content, "first-media", "");
+    }
+  };
+  events.dtmf = [this](const std::string& sid, const std::string& content, char digit) {
+    if (observer_.media) {
+      observer_.media(sid, content, "dtmf", std::string(1, digit));
+    }
+  };
+  events.media_error = [this](const std::string& sid, const std::string& why) {
+    if (observer_.media) {
+      observer_.media(sid, "", "media-error", why);
     }
   };
   media_.set_events(std::move(events));
@@ -299,13 +314,27 @@ Result<void> CallController::set_mute(const std::string& sid, bool on) {
   if (!manager_) {
     return offline();
   }
-  return run(manager_->set_mute(sid, on, now()));
+  auto r = run(manager_->set_mute(sid, on, now()));
+  if (r) {
+    media_.set_muted(sid, on);
+  }
+  return r;
 }
 Result<void> CallController::set_hold(const std::string& sid, bool on) {
   if (!manager_) {
     return offline();
   }
-  return run(manager_->set_hold(sid, on, now()));
+  auto r = run(manager_->set_hold(sid, on, now()));
+  if (r) {
+    media_.set_on_hold(sid, on);
+  }
+  return r;
+}
+Result<void> CallController::send_dtmf(const std::string& sid, const std::string& digits) {
+  if (!manager_) {
+    return offline();
+  }
+  return media_.send_dtmf(sid, digits);
 }
 Result<void> CallController::set_video(const std::string& sid, bool on) {
   if (!manager_) {

@@ -29,7 +29,8 @@ class CallController {
     // Every call stanza sent (outgoing) or handled by the manager (incoming).
     std::function<void(bool outgoing, const signaling::xml::Element& stanza)> stanza;
     // Local media events: "local-candidate", "gathering-done", "transport-connected",
-    // "transport-failed", "media-error" (detail says why).
+    // "transport-failed", "media-error" (detail says why), "first-media" (the first decoded
+    // media of the content), "dtmf" (detail: the digit the peer sent).
     std::function<void(const std::string& sid,
                        const std::string& content,
                        const std::string& what,
@@ -62,6 +63,8 @@ class CallController {
   Result<void> set_mute(const std::string& sid, bool on);
   Result<void> set_hold(const std::string& sid, bool on);
   Result<void> set_video(const std::string& sid, bool on);
+  // RFC 4733 telephone events on the call's audio.
+  Result<void> send_dtmf(const std::string& sid, const std::string& digits);
   void set_busy_policy(bool reject_when_busy);
   // Refuse every new call with <busy/> (XEP-0353 reject, or session-terminate for a direct
   // session-initiate), as a "do not disturb": the call never reaches the call logic or the user.

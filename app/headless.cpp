@@ -362,8 +362,9 @@ class Headless {
       const bool video = cmd.contains("video") && cmd["video"].is_boolean() && cmd["video"];
       calls_->start_call(str("to"), video, false);
     } else if (name == "accept" || name == "reject" || name == "hangup" || name == "mute" ||
-               name == "hold" || name == "video") {
-      calls_->command(name, str("sid"), cmd.contains("on") && cmd["on"].is_boolean() && cmd["on"]);
+               name == "hold" || name == "video" || name == "dtmf") {
+      calls_->command(name, str("sid"), cmd.contains("on") && cmd["on"].is_boolean() && cmd["on"],
+                      str("digits"));
     } else if (name == "drop-connection") {
       // For tests: drop the TCP connection abruptly (RST), as a network failure would.
       client_->connection().drop_for_test();

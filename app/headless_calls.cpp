@@ -1,8 +1,13 @@
 // The calls of the headless client (see headless_calls.hpp).
 #include "app/headless_calls.hpp"
 
+#include <algorithm>
+#include <charconv>
 #include <chrono>
 
+#include <boost/asio/post.hpp>
+
+#include "media/errc.hpp"
 #include "signaling/jingle/jmi.hpp"
 #include "signaling/jingle/ns.hpp"
 
@@ -60,12 +65,107 @@ HeadlessCalls::HeadlessCalls(asio::io_context& io,
       client_(client),
       options_(options),
       print_(std::move(print)),
-      quit_(std::move(quit)),
-      transport_(io) {
+      quit_(std::move(quit)) {
   make_controller();
 }
 
+namespace {
+
+std::int64_t mono_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// "udp:USER:PASS@HOST:PORT" (--turn), "HOST:PORT" (--stun): IP literals, libnice takes no names.
+Result<media::IceServer> parse_server(const std::string& v, bool turn) {
+  media::IceServer s;
+  s.kind = turn ? media::IceServer::Kind::kTurn : media::IceServer::Kind::kStun;
+  std::string rest = v;
+  if (turn) {
+    const auto colon = rest.find(':');
+    const auto at = rest.rfind('@');
+    const std::string t = rest.substr(0, colon);
+    if (colon == std::string::npos || at == std::string::npos || at < colon ||
+        (t != "udp" && t != "tcp" && t != "tls")) {
+      return make_error(media::Errc::invalid_argument,
+                        "--turn takes udp|tcp|tls:USER:PASS@HOST:PORT, got '" + v + "'");
+    }
+    s.transport = t == "udp"   ? media::IceServer::Transport::kUdp
+                  : t == "tcp" ? media::IceServer::Transport::kTcp
+                               : media::IceServer::Transport::kTls;
+    const std::string cred = rest.substr(colon + 1, at - colon - 1);
+    const auto sep = cred.find(':');
+    if (sep == std::string::npos) {
+      return make_error(media::Errc::invalid_argument, "--turn: USER:PASS missing in '" + v + "'");
+    }
+    s.username = cred.substr(0, sep);
+    s.password = cred.substr(sep + 1);
+    rest = rest.substr(at + 1);
+  }
+  const auto colon = rest.rfind(':');
+  int port = 0;
+  if (colon == std::string::npos ||
+      std::from_chars(rest.data() + colon + 1, rest.data() + rest.size(), port).ec != std::errc() ||
+      port <= 0 || port > 65535) {
+    return make_error(media::Errc::invalid_argument, std::string(turn ? "--turn" : "--stun") +
+                                                         " needs HOST:PORT, got '" + v + "'");
+  }
+  s.host = rest.substr(0, colon);
+  if (s.host.size() > 2 && s.host.front() == '[' && s.host.back() == ']') {
+    s.host = s.host.substr(1, s.host.size() - 2);
+  }
+  s.port = static_cast<std::uint16_t>(port);
+  return s;
+}
+
+Result<media::EngineConfig> engine_config(const Options& o) {
+  media::EngineConfig c;
+  c.local_addresses = o.local_addresses;
+  c.ipv6 = !o.no_ipv6;
+  for (const auto& v : o.stun) {
+    auto s = parse_server(v, false);
+    if (!s)
+      return s.error();
+    c.ice_servers.push_back(*s);
+  }
+  for (const auto& v : o.turn) {
+    auto s = parse_server(v, true);
+    if (!s)
+      return s.error();
+    c.ice_servers.push_back(*s);
+  }
+  auto source = media::parse_audio_source(o.audio_source);
+  if (!source)
+    return source.error();
+  auto sink = media::parse_audio_sink(o.audio_sink);
+  if (!sink)
+    return sink.error();
+  c.pipeline.audio_source = *source;
+  c.pipeline.audio_sink = *sink;
+  if (!o.record.empty()) {
+    c.pipeline.audio_sink.record_path = o.record;
+  }
+  c.pipeline.jitter_buffer = std::chrono::milliseconds(o.jitter_ms);
+  c.tamper_srtp_packets = o.test_tamper_srtp;
+  return c;
+}
+
+}  // namespace
+
 void HeadlessCalls::make_controller() {
+  auto config_media = engine_config(options_);
+  Result<std::unique_ptr<EngineBackend>> backend =
+      config_media ? EngineBackend::create(io_, std::move(*config_media),
+                                           {.wrong_fingerprint = options_.test_wrong_fingerprint})
+                   : Result<std::unique_ptr<EngineBackend>>(config_media.error());
+  if (!backend) {
+    print_({{"event", "error"}, {"message", "media: " + backend.error().describe()}});
+    exit_status_ = 1;
+    asio::post(io_, [this] { quit_(); });
+    return;
+  }
+  media_ = std::move(*backend);
   jingle::CallManagerConfig config;
   if (!options_.audio_codecs.empty()) {
     config.preferences.audio = options_.audio_codecs;
@@ -84,20 +184,9 @@ void HeadlessCalls::make_controller() {
   };
   observer.media = [this](const std::string& sid, const std::string& content,
                           const std::string& what, const std::string& detail) {
-    CallInfo& c = info(sid);
-    if (what == "local-candidate") {
-      ++c.candidates_sent;
-    }
-    if (what == "transport-connected" || what == "transport-failed") {
-      step(c, what + " " + content);
-    }
-    print_({{"event", "call-media"},
-            {"sid", sid},
-            {"what", what},
-            {"content", content},
-            {"detail", detail}});
+    on_media_event(sid, content, what, detail);
   };
-  controller_ = std::make_unique<CallController>(io_, client_, std::move(config), transport_,
+  controller_ = std::make_unique<CallController>(io_, client_, std::move(config), *media_,
                                                  std::move(observer));
   controller_->set_always_busy(options_.busy);
 }
@@ -112,7 +201,65 @@ void HeadlessCalls::step(CallInfo& c, const std::string& what) {
   c.timeline.push_back({{"step", what}, {"t_ms", t_ms()}});
 }
 
+void HeadlessCalls::on_media_event(const std::string& sid,
+                                   const std::string& content,
+                                   const std::string& what,
+                                   const std::string& detail) {
+  CallInfo& c = info(sid);
+  if (what == "local-candidate") {
+    ++c.candidates_sent;
+  }
+  if (what == "transport-connected" || what == "transport-failed" || what == "first-media") {
+    step(c, what + " " + content);
+  }
+  if (what == "first-media" && !c.first_media_ms) {
+    c.first_media_ms = t_ms();
+    c.first_media_mono_ns = mono_ns();
+    if (!options_.dtmf.empty() && !c.dtmf_sent) {
+      c.dtmf_sent = true;
+      command("dtmf", sid, false, options_.dtmf);
+    }
+  }
+  if (what == "dtmf") {
+    c.dtmf_received += detail;
+    print_({{"event", "call-dtmf"}, {"sid", sid}, {"content", content}, {"digit", detail}});
+    return;
+  }
+  print_({{"event", "call-media"},
+          {"sid", sid},
+          {"what", what},
+          {"content", content},
+          {"detail", detail}});
+}
+
+void HeadlessCalls::arm_stats(const std::string& sid) {
+  if (options_.stats_interval_s <= 0) {
+    return;
+  }
+  CallInfo& c = info(sid);
+  c.stats_timer = std::make_unique<asio::steady_timer>(
+      io_, std::chrono::milliseconds(static_cast<std::int64_t>(options_.stats_interval_s * 1000)));
+  c.stats_timer->async_wait([this, sid](const boost::system::error_code& ec) {
+    if (ec) {
+      return;
+    }
+    media_->stats(sid, [this, sid](MediaStats stats) {
+      auto it = call_info_.find(sid);
+      if (it == call_info_.end() || it->second.summarised || stats.is_null()) {
+        return;
+      }
+      json ev = {{"event", "call-stats"}, {"sid", sid}};
+      ev.update(stats);
+      print_(ev);
+      arm_stats(sid);
+    });
+  });
+}
+
 void HeadlessCalls::start_call(const std::string& to, bool video, bool exit_when_done) {
+  if (!controller_) {
+    return;
+  }
   auto j = xmpp::Jid::parse(to);
   if (!j) {
     print_({{"event", "error"}, {"message", "call: " + j.error().message}});
@@ -148,7 +295,13 @@ void HeadlessCalls::start_call(const std::string& to, bool video, bool exit_when
   });
 }
 
-void HeadlessCalls::command(const std::string& name, std::string sid, bool on) {
+void HeadlessCalls::command(const std::string& name,
+                            std::string sid,
+                            bool on,
+                            const std::string& arg) {
+  if (!controller_) {
+    return;
+  }
   if (sid.empty()) {
     sid = current_sid_;
   }
@@ -163,6 +316,8 @@ void HeadlessCalls::command(const std::string& name, std::string sid, bool on) {
     r = controller_->set_mute(sid, on);
   } else if (name == "hold") {
     r = controller_->set_hold(sid, on);
+  } else if (name == "dtmf") {
+    r = controller_->send_dtmf(sid, arg);
   } else {
     r = controller_->set_video(sid, on);
   }
@@ -182,6 +337,7 @@ void HeadlessCalls::on_call_stanza(bool outgoing, const signaling::xml::Element&
   }
   if (!c.start_ms && (what == "propose" || what == "session-initiate")) {
     c.start_ms = t_ms();
+    c.start_mono_ns = mono_ns();
   }
   std::string detail;
   if (const auto* j = st.child("jingle", signaling::jingle::ns::kJingle)) {
@@ -279,6 +435,7 @@ void HeadlessCalls::on_call_state(const jingle::call_out::StateChanged& s) {
   if (s.state == jingle::CallState::kActive) {
     if (!c.connected_ms) {
       c.connected_ms = t_ms();
+      arm_stats(s.sid);
     }
     if (options_.hangup_after_s) {
       c.timer = std::make_unique<asio::steady_timer>(
@@ -295,31 +452,68 @@ void HeadlessCalls::on_call_state(const jingle::call_out::StateChanged& s) {
     if (c.timer) {
       c.timer->cancel();
     }
-    const bool connected = c.connected_ms.has_value();
-    json summary = {
-        {"event", "call-summary"},
-        {"sid", s.sid},
-        {"peer", c.peer},
-        {"direction", c.direction},
-        {"media", media_json(c.media)},
-        {"connected", connected},
-        {"candidates_sent", c.candidates_sent},
-        {"candidates_received", c.candidates_received},
-        {"timeline", c.timeline},
-        {"termination",
-         {{"by", s.by_peer ? "peer" : "local"},
-          {"reason", s.reason ? std::string(jingle::to_string(s.reason->condition)) : ""},
-          {"detail", s.detail}}}};
-    if (connected && c.start_ms) {
-      summary["setup_ms"] = *c.connected_ms - *c.start_ms;
-    } else {
-      summary["setup_ms"] = nullptr;
+    if (c.stats_timer) {
+      c.stats_timer->cancel();
     }
-    print_(summary);
-    if (c.exit_when_done || (options_.answer_once && c.direction == "incoming")) {
-      exit_status_ = connected ? 0 : 1;
-      quit_();
+    // The summary waits for the call's last statistics (taken as media closed).
+    media_->stats(s.sid, [this, s](MediaStats stats) { summarise(s, std::move(stats)); });
+  }
+}
+
+void HeadlessCalls::summarise(const jingle::call_out::StateChanged& s, MediaStats stats) {
+  CallInfo& c = info(s.sid);
+  if (c.summarised) {
+    return;
+  }
+  c.summarised = true;
+  const bool connected = c.connected_ms.has_value();
+  json streams = stats.is_object() ? stats["streams"] : json::array();
+  json transports = stats.is_object() ? stats["transports"] : json::array();
+  // Audio flowed both ways: we sent packets, the peer's reached us and were decoded.
+  bool audio_flowed = false;
+  for (const auto& st : streams) {
+    if (st.value("packets_sent", 0) > 0 && st.value("packets_received", 0) > 0 &&
+        c.first_media_ms) {
+      audio_flowed = true;
     }
+  }
+  json summary = {{"event", "call-summary"},
+                  {"sid", s.sid},
+                  {"peer", c.peer},
+                  {"direction", c.direction},
+                  {"media", media_json(c.media)},
+                  {"connected", connected},
+                  {"audio_flowed", audio_flowed},
+                  {"candidates_sent", c.candidates_sent},
+                  {"candidates_received", c.candidates_received},
+                  {"timeline", c.timeline},
+                  {"streams", streams},
+                  {"transport", transports.empty() ? json(nullptr) : transports.front()},
+                  {"dtmf_received", c.dtmf_received},
+                  {"termination",
+                   {{"by", s.by_peer ? "peer" : "local"},
+                    {"reason", s.reason ? std::string(jingle::to_string(s.reason->condition)) : ""},
+                    {"detail", s.detail}}}};
+  if (s.reason && s.reason->text) {
+    summary["termination"]["text"] = *s.reason->text;
+  }
+  // setup_ms: from the propose (or session-initiate) to media flowing both ways: the path is
+  // up (ICE + DTLS-SRTP) and the peer's audio has been decoded here.
+  if (c.first_media_ms && c.start_ms) {
+    summary["setup_ms"] = std::max(*c.first_media_ms, c.connected_ms.value_or(0)) - *c.start_ms;
+  } else {
+    summary["setup_ms"] = nullptr;
+  }
+  summary["connected_ms"] =
+      connected && c.start_ms ? json(*c.connected_ms - *c.start_ms) : json(nullptr);
+  summary["mono_ns"] = {{"start", c.start_mono_ns}, {"first_media", c.first_media_mono_ns}};
+  if (stats.is_object() && stats.contains("markers")) {
+    summary["markers"] = stats["markers"];
+  }
+  print_(summary);
+  if (c.exit_when_done || (options_.answer_once && c.direction == "incoming")) {
+    exit_status_ = connected && audio_flowed ? 0 : 1;
+    quit_();
   }
 }
 

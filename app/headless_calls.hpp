@@ -1,7 +1,8 @@
-// The calls of the headless client: drives CallController (with the loopback TestTransport
-// behind the media seam until real media exists) from options and stdin commands, and prints a
-// JSON event for every call state change, call stanza and media request worth seeing, with a
-// per-call summary (setup time, timeline, termination) when a call ends.
+// The calls of the headless client: drives CallController (with the media engine behind the
+// media seam: libnice, DTLS-SRTP, GStreamer) from options and stdin commands, and prints a JSON
+// event for every call state change, call stanza and media event worth seeing, statistics
+// every --stats-interval, and a per-call summary (setup time, timeline, streams, transport,
+// termination) when a call ends.
 #pragma once
 
 #include <cstdint>
@@ -17,8 +18,8 @@
 #include <nlohmann/json.hpp>
 
 #include "app/call_controller.hpp"
+#include "app/engine_backend.hpp"
 #include "app/options.hpp"
-#include "app/test_transport.hpp"
 
 namespace jcall::app {
 
@@ -35,11 +36,15 @@ class HeadlessCalls {
                 std::function<void(json)> print,
                 std::function<void()> quit);
 
-  void on_online(const xmpp::Jid& self, bool resumed) { controller_->on_online(self, resumed); }
+  void on_online(const xmpp::Jid& self, bool resumed) {
+    if (controller_)
+      controller_->on_online(self, resumed);
+  }
   // exit_when_done: quit once this call has ended (exit status: 0 if it connected).
   void start_call(const std::string& to, bool video, bool exit_when_done);
-  // accept | reject | hangup | mute | hold | video; an empty sid means the latest call.
-  void command(const std::string& name, std::string sid, bool on);
+  // accept | reject | hangup | mute | hold | video | dtmf (arg: the digits); an empty sid
+  // means the latest call.
+  void command(const std::string& name, std::string sid, bool on, const std::string& arg = "");
   // Set once a call that decides the exit status (--call, --answer-once) has ended.
   std::optional<int> exit_status() const { return exit_status_; }
 
@@ -51,6 +56,13 @@ class HeadlessCalls {
     std::vector<codecs::MediaType> media;
     std::optional<std::int64_t> start_ms;  // first propose or session-initiate
     std::optional<std::int64_t> connected_ms;
+    std::optional<std::int64_t> first_media_ms;
+    std::int64_t start_mono_ns = 0;  // CLOCK_MONOTONIC, for benchmarks across processes
+    std::int64_t first_media_mono_ns = 0;
+    std::string dtmf_received;
+    bool dtmf_sent = false;
+    bool summarised = false;
+    std::unique_ptr<boost::asio::steady_timer> stats_timer;
     json timeline = json::array();
     int candidates_sent = 0;
     int candidates_received = 0;
@@ -65,13 +77,19 @@ class HeadlessCalls {
   void on_call_output(const jingle::CallOutput& o);
   void on_call_state(const jingle::call_out::StateChanged& s);
   void on_call_media(const jingle::call_out::Media& m);
+  void on_media_event(const std::string& sid,
+                      const std::string& content,
+                      const std::string& what,
+                      const std::string& detail);
+  void arm_stats(const std::string& sid);
+  void summarise(const jingle::call_out::StateChanged& s, MediaStats stats);
 
   boost::asio::io_context& io_;
   xmpp::Client& client_;
   const Options& options_;
   std::function<void(json)> print_;
   std::function<void()> quit_;
-  TestTransport transport_;  // the media seam until real media exists (test_transport.hpp)
+  std::unique_ptr<EngineBackend> media_;
   std::unique_ptr<CallController> controller_;
   std::map<std::string, CallInfo> call_info_;
   std::string current_sid_;

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "base/result.hpp"
 #include "codecs/codec.hpp"
 #include "signaling/jingle/session.hpp"
@@ -24,9 +26,23 @@ struct MediaEvents {
       local_candidate;
   std::function<void(const std::string& sid, const std::string& content)> gathering_done;
   std::function<void(const std::string& sid, const std::string& content)> connected;
-  std::function<void(const std::string& sid, const std::string& content, const std::string& why)>
+  // The transport cannot carry media: the call ends with `condition` (failed-transport for
+  // ICE, security-error for DTLS: a wrong fingerprint or a failed handshake).
+  std::function<void(const std::string& sid,
+                     const std::string& content,
+                     const std::string& why,
+                     jingle::Condition condition)>
       failed;
+  // The first decoded media of a content reached its sink.
+  std::function<void(const std::string& sid, const std::string& content)> first_media;
+  // A DTMF digit from the peer (RFC 4733).
+  std::function<void(const std::string& sid, const std::string& content, char digit)> dtmf;
+  // The media pipeline failed (a missing element, a device): the call cannot go on.
+  std::function<void(const std::string& sid, const std::string& why)> media_error;
 };
+
+// A call's media statistics as JSON (per stream and per transport), for events and summaries.
+using MediaStats = nlohmann::ordered_json;
 
 class MediaBackend {
  public:
@@ -48,6 +64,14 @@ class MediaBackend {
   virtual void remove(const std::string& sid, const std::vector<std::string>& contents) = 0;
   // The call ended: everything of it is released.
   virtual void close(const std::string& sid) = 0;
+
+  // What the user does to the media of a call (the session tells the peer separately).
+  virtual void set_muted(const std::string& sid, bool muted) = 0;
+  virtual void set_on_hold(const std::string& sid, bool on_hold) = 0;
+  virtual Result<void> send_dtmf(const std::string& sid, const std::string& digits) = 0;
+  // The call's statistics, delivered on the signaling thread; for a closed call, the last ones
+  // taken when it closed (null when there are none).
+  virtual void stats(const std::string& sid, std::function<void(MediaStats)> done) = 0;
 };
 
 }  // namespace jcall::app

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "codecs/catalog.hpp"
+#include "media/pipeline/audio_io.hpp"
 
 namespace jcall::app {
 namespace {
@@ -48,6 +49,18 @@ only proves the exchanged candidates reach the other process, until real media a
   --hangup-after S       hang up once a call has been active for S seconds
   --audio-codecs LIST    preference order, e.g. opus,PCMU;  --video-codecs LIST  e.g. H264,VP8
 
+Media (ICE via libnice, DTLS-SRTP, GStreamer):
+  --local-address IP     gather ICE host candidates on this address only (repeatable); libnice
+                         skips loopback otherwise, so tests and the demo pass 127.0.0.1
+  --stun HOST:PORT       STUN server (IP literal);  --no-ipv6  IPv4 candidates only
+  --turn T:USER:PASS@HOST:PORT   TURN relay, T = udp | tcp | tls (repeatable)
+  --audio-source SPEC    tone:HZ (default tone:440) | marker:HZ | wav:PATH | device[:NAME] | silence
+  --audio-sink SPEC      none (default headless) | device[:NAME]
+  --record FILE.wav      write the received audio to a WAV file
+  --jitter-ms N          jitter buffer (default 40)
+  --stats-interval S     a call-stats event every S seconds (default 1, 0: never)
+  --dtmf DIGITS          send these DTMF digits (0-9 * # A-D) once the call is connected
+
 Commands on stdin, one JSON object per line:
   {"cmd":"message","to":JID,"body":TEXT}   {"cmd":"chatstate","to":JID,"state":"composing"}
   {"cmd":"subscribe","to":JID}  {"cmd":"approve","to":JID}  {"cmd":"deny","to":JID}
@@ -55,7 +68,7 @@ Commands on stdin, one JSON object per line:
   {"cmd":"roster-remove","jid":JID}  {"cmd":"presence","show":S,"status":T}
   {"cmd":"external-services"}  {"cmd":"status"}  {"cmd":"quit"}
   {"cmd":"call","to":JID,"video":false}  {"cmd":"accept"}  {"cmd":"reject"}  {"cmd":"hangup"}
-  {"cmd":"mute","on":true}  {"cmd":"hold","on":true}  {"cmd":"video","on":true}
+  {"cmd":"mute","on":true}  {"cmd":"hold","on":true}  {"cmd":"video","on":true}  {"cmd":"dtmf","digits":"123#"}
       (each takes an optional "sid"; without it, the most recent call that has not ended)
   {"cmd":"iq","xml":"<iq type='get' to=...>...</iq>"}   (the answer is printed)
   {"cmd":"raw","xml":"<message .../>"}                   (any stanza, sent as is)
@@ -63,11 +76,14 @@ Commands on stdin, one JSON object per line:
 
 Events of calls: "call" (every state change: proposing, ringing, connecting, active, ended with
 reason/by/detail), "call-incoming", "call-signal" (each call stanza sent or received), "call-media"
-(candidates, media configuration, peer info) and at the end of each call "call-summary"
-(connected, setup_ms from propose or session-initiate to transport connected, timeline, termination).
+(candidates, media configuration, peer info, first media), "call-dtmf" (a digit received),
+"call-stats" (every --stats-interval: per stream packets/bytes/loss/jitter/RTT/codec/received tone,
+per transport the selected pair, DTLS version and SRTP profile, SRTP drops) and at the end of each
+call "call-summary" (connected, audio_flowed, setup_ms from propose or session-initiate to media
+flowing both ways, timeline, streams, transport, termination).
 
 Exit status: 0 when the login worked, 1 when it did not, 2 for a usage error; with --call or
---answer-once: 0 when the call connected, 1 otherwise.
+--answer-once: 0 when the call connected and audio flowed both ways, 1 otherwise.
 )";
 }
 
@@ -182,6 +198,47 @@ Result<Options> parse_options(int argc, char** argv) {
         return usage_error(arg + ": " + list.error().describe());
       }
       (audio ? o.audio_codecs : o.video_codecs) = std::move(list).value();
+    } else if (arg == "--local-address" && value(v)) {
+      o.local_addresses.push_back(v);
+    } else if (arg == "--stun" && value(v)) {
+      o.stun.push_back(v);
+    } else if (arg == "--turn" && value(v)) {
+      o.turn.push_back(v);
+    } else if (arg == "--no-ipv6") {
+      o.no_ipv6 = true;
+    } else if (arg == "--audio-source" && value(v)) {
+      if (auto s = media::parse_audio_source(v); !s) {
+        return usage_error("--audio-source: " + s.error().describe());
+      }
+      o.audio_source = v;
+    } else if (arg == "--audio-sink" && value(v)) {
+      if (auto s = media::parse_audio_sink(v); !s) {
+        return usage_error("--audio-sink: " + s.error().describe());
+      }
+      o.audio_sink = v;
+    } else if (arg == "--record" && value(v)) {
+      o.record = v;
+    } else if ((arg == "--jitter-ms" || arg == "--test-tamper-srtp") && value(v)) {
+      int n = 0;
+      if (std::from_chars(v.data(), v.data() + v.size(), n).ec != std::errc() || n < 0 ||
+          n > 10000) {
+        return usage_error(arg + " takes a number from 0 to 10000");
+      }
+      (arg == "--jitter-ms" ? o.jitter_ms : o.test_tamper_srtp) = n;
+    } else if (arg == "--stats-interval" && value(v)) {
+      char* end = nullptr;
+      const double s = std::strtod(v.c_str(), &end);
+      if (end == v.c_str() || *end != '\0' || s < 0) {
+        return usage_error("--stats-interval takes seconds (0: never)");
+      }
+      o.stats_interval_s = s;
+    } else if (arg == "--dtmf" && value(v)) {
+      if (v.empty() || v.find_first_not_of("0123456789*#ABCDabcd") != std::string::npos) {
+        return usage_error("--dtmf takes digits 0-9 * # A-D");
+      }
+      o.dtmf = v;
+    } else if (arg == "--test-wrong-fingerprint") {
+      o.test_wrong_fingerprint = true;
     } else if (arg == "--max-attempts" && value(v)) {
       int n = 0;
       if (std::from_chars(v.data(), v.data() + v.size(), n).ec != std::errc() || n < 1) {

@@ -28,7 +28,7 @@ struct Options {
   bool trace_xml = false;
   std::string tls_max_version;  // "1.2" or "1.3"; empty: the newest
 
-  // Calls (XEP-0166 / XEP-0353), through the test transport until media exists.
+  // Calls (XEP-0166 / XEP-0353) with real media (media/: libnice, DTLS-SRTP, GStreamer).
   std::string call;  // --call JID: call once online, exit when the call has ended
   bool video = false;
   bool answer = false;       // accept incoming calls (and video the peer adds)
@@ -41,6 +41,23 @@ struct Options {
   std::optional<double> hangup_after_s;   // hang up once a call has been active this long
   std::vector<std::string> audio_codecs;  // preference order; empty: the default
   std::vector<std::string> video_codecs;
+
+  // Media.
+  std::vector<std::string> local_addresses;  // --local-address (repeatable): ICE host addresses
+  std::vector<std::string> stun;             // --stun HOST:PORT (IP literal)
+  std::vector<std::string> turn;             // --turn udp|tcp|tls:USER:PASS@HOST:PORT
+  bool no_ipv6 = false;
+  std::string audio_source =
+      "tone:440";                   // tone:HZ | marker:HZ | wav:PATH | device[:NAME] | silence
+  std::string audio_sink = "none";  // none | device[:NAME]
+  std::string record;               // --record FILE.wav
+  int jitter_ms = 40;
+  double stats_interval_s = 1;  // a call-stats event this often (0: never)
+  std::string dtmf;             // --dtmf DIGITS: sent once media flows
+  // Test hooks (for the security tests): signal a wrong DTLS fingerprint; corrupt the first N
+  // SRTP packets sent.
+  bool test_wrong_fingerprint = false;
+  int test_tamper_srtp = 0;
 };
 
 // Parses argv; --help text on error. Reads the password from the named variable or file.

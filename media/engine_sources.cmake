@@ -1,2 +1,1 @@
-# The engine (engine.hpp): calls = ICE + DTLS-SRTP + pipeline per call.
-list(APPEND JCALL_MEDIA_SOURCES)
+list(APPEND JCALL_MEDIA_SOURCES engine.cpp)

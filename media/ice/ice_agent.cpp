@@ -47,6 +47,8 @@ std::string_view to_string(IceState s) {
 
 namespace {
 
+constexpr unsigned kPacingMs = 5;  // RFC 8445 §14.2: Ta may not be below 5 ms
+
 constexpr guint kComponent = 1;  // RTP and RTCP multiplexed (RFC 5761): one component
 
 Error ice_error(std::string message) {
@@ -568,6 +570,10 @@ Result<std::unique_ptr<IceAgent>> IceAgent::create(GMainContext* ctx,
                // No UPnP port mappings: they would ask the LAN's router (SSDP multicast) to open
                // ports behind the user's back, and hold gathering up for the mapping timeout.
                "upnp", static_cast<gboolean>(FALSE), nullptr);
+  // Ta (RFC 8445 §14.2): libnice paces checks 20 ms apart by default; a call has one stream
+  // of one component and a handful of candidates, so the floor the RFC allows, 5 ms, costs
+  // nothing and brings ICE on loopback from about 55 ms down to about 20 ms.
+  g_object_set(G_OBJECT(agent.get()), "stun-pacing-timer", static_cast<guint>(kPacingMs), nullptr);
 
   // Host candidate addresses. libnice enumerates the interfaces itself when none is given
   // (skipping loopback); we do that enumeration here only to leave IPv6 out.

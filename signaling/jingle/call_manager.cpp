@@ -1118,7 +1118,7 @@ void CallManager::media_event(std::string_view sid,
       update_active(*call);
       return;
     case detail::PendingMediaEvent::Kind::kFailed:
-      call->session->transport_failed(content, std::move(event.why), now);
+      call->session->transport_failed(content, std::move(event.why), now, event.condition);
       break;
   }
   drain(*call, now);
@@ -1154,11 +1154,13 @@ void CallManager::transport_connected(std::string_view sid,
 void CallManager::transport_failed(std::string_view sid,
                                    std::string_view content,
                                    std::string why,
-                                   TimePoint now) {
+                                   TimePoint now,
+                                   Condition condition) {
   detail::PendingMediaEvent e;
   e.kind = detail::PendingMediaEvent::Kind::kFailed;
   e.content = std::string(content);
   e.why = std::move(why);
+  e.condition = condition;
   media_event(sid, std::move(e), now);
 }
 

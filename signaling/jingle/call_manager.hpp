@@ -131,7 +131,8 @@ class CallManager {
   void transport_failed(std::string_view sid,
                         std::string_view content,
                         std::string why,
-                        TimePoint now);
+                        TimePoint now,
+                        Condition condition = Condition::kFailedTransport);
 
   void on_timer(TimePoint now);
   std::optional<TimePoint> next_deadline() const;

@@ -1364,11 +1364,14 @@ void Session::transport_connected(std::string_view content, TimePoint /*now*/) {
   }
 }
 
-void Session::transport_failed(std::string_view content, std::string why, TimePoint now) {
+void Session::transport_failed(std::string_view content,
+                               std::string why,
+                               TimePoint now,
+                               Condition condition) {
   if (state_ == State::kEnded || find(content) == nullptr) {
     return;
   }
-  terminate(Condition::kFailedTransport,
+  terminate(condition,
             "content '" + std::string(content) + "': " + (why.empty() ? "ICE failed" : why), now);
 }
 

@@ -163,7 +163,12 @@ class Session {
   // Never activates a session by itself: only a responder whose session-accept is sent but not
   // yet acknowledged becomes active on it.
   void transport_connected(std::string_view content, TimePoint now);
-  void transport_failed(std::string_view content, std::string why, TimePoint now);
+  // The transport of a content cannot carry media: the session ends with `condition`
+  // (failed-transport for ICE, security-error for a DTLS fingerprint mismatch, XEP-0320 §3).
+  void transport_failed(std::string_view content,
+                        std::string why,
+                        TimePoint now,
+                        Condition condition = Condition::kFailedTransport);
   // We restart ICE with new credentials (sent as transport-info).
   void restart_ice(std::string_view content, LocalTransport transport, TimePoint now);
 

@@ -19,19 +19,13 @@ Jcall::Jcall(const ProsodyServer& server,
              const std::string& password,
              std::vector<std::string> extra,
              std::optional<std::uint16_t> port) {
-  std::vector<std::string> argv = {jcall_binary(),
-                                   "--headless",
-                                   "--json",
-                                   "--jid",
-                                   jid,
-                                   "--password-env",
-                                   "JCALL_TEST_PASSWORD",
-                                   "--server",
+  std::vector<std::string> argv = {jcall_binary(), "--headless", "--json", "--jid", jid,
+                                   "--password-env", "JCALL_TEST_PASSWORD", "--server",
                                    "127.0.0.1:" + std::to_string(port.value_or(server.port())),
-                                   "--cafile",
-                                   server.cafile(),
-                                   "--exit-after",
-                                   "120"};
+                                   "--cafile", server.cafile(), "--exit-after", "120",
+                                   // ICE host candidates on loopback only: test traffic stays
+                                   // on 127.0.0.1 (libnice skips loopback by default).
+                                   "--local-address", "127.0.0.1"};
   argv.insert(argv.end(), extra.begin(), extra.end());
   // JCALL_TEST_TRACE=<jid prefix>: that client traces its XML on stderr (for debugging).
   if (const char* who = std::getenv("JCALL_TEST_TRACE"); who != nullptr && jid.starts_with(who)) {

@@ -23,7 +23,8 @@ class Jcall {
  public:
   using json = nlohmann::json;
 
-  // Logs in as jid against the server (or the given port, e.g. a proxy), with --exit-after 120.
+  // Logs in as jid against the server (or the given port, e.g. a proxy), with --exit-after 120
+  // and --local-address 127.0.0.1 (media on loopback).
   Jcall(const ProsodyServer& server,
         const std::string& jid,
         const std::string& password,

@@ -27,6 +27,7 @@ struct PendingMediaEvent {
   std::string content;  // as the app named it (a media alias or a content name)
   Candidate candidate;
   std::string why;
+  Condition condition = Condition::kFailedTransport;
 };
 
 // What an outstanding NeedTransports asked for, so provide_transports() knows what to do.

@@ -1023,6 +1023,21 @@ TEST(SessionAction, TransportFailedTerminatesWithFailedTransport) {
   EXPECT_NE(sc[0].reason->text->find("ICE checks failed"), std::string::npos);
 }
 
+// XEP-0320 §3: a DTLS peer whose certificate does not match the signaled fingerprint ends the
+// session with <security-error/>.
+TEST(SessionAction, TransportFailedWithSecurityErrorForAFingerprintMismatch) {
+  Session s = outgoing_active();
+  s.transport_failed("audio", "the peer's certificate does not match", kT0,
+                     Condition::kSecurityError);
+  Outputs o = drain(s);
+  ASSERT_EQ(o.sent().size(), 1u);
+  EXPECT_EQ(reason_condition(o.sent()[0]), "security-error");
+  auto sc = o.of<out::StateChanged>();
+  ASSERT_EQ(sc.size(), 1u);
+  EXPECT_EQ(sc[0].reason->condition, Condition::kSecurityError);
+  EXPECT_NE(sc[0].reason->text->find("does not match"), std::string::npos);
+}
+
 TEST(SessionAction, RestartIceSendsNewCredentials) {
   Session s = outgoing_active();
   s.restart_ice("audio", local_transport("aU2", "alicenewpassword0123456", kFpAlice), kT0);

@@ -1,0 +1,568 @@
+// The media engine (engine.hpp): ICE + DTLS-SRTP + RTP pipeline per call, on the media thread.
+#include "media/engine.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "media/detail/glib.hpp"
+#include "media/dtls_srtp/demux.hpp"
+#include "media/errc.hpp"
+#include "media/media_loop.hpp"
+
+namespace jcall::media {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr std::size_t kMaxEarlyDtls = 16;   // ClientHello flights before configure()
+constexpr std::uint64_t kTamperAfter = 50;  // test hook: spare the first second of packets
+
+std::string_view to_string(DtlsEndpoint::State s) {
+  switch (s) {
+    case DtlsEndpoint::State::kNew:
+      return "new";
+    case DtlsEndpoint::State::kHandshaking:
+      return "handshaking";
+    case DtlsEndpoint::State::kConnected:
+      return "connected";
+    case DtlsEndpoint::State::kFailed:
+      return "failed";
+    case DtlsEndpoint::State::kClosed:
+      return "closed";
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+struct Engine::Transport {
+  std::string name;
+  std::unique_ptr<IceAgent> ice;
+  std::unique_ptr<DtlsEndpoint> dtls;
+  std::optional<TransportRemote> remote;
+  std::optional<SrtpSession> tx;
+  std::optional<SrtpSession> rx;
+  detail::SourcePtr dtls_timer;
+  std::vector<std::vector<std::uint8_t>> early_dtls;   // received before the endpoint existed
+  std::vector<std::vector<std::uint8_t>> unsent_dtls;  // written before ICE could send
+  bool ice_connected = false;
+  bool keyed = false;
+  bool failed = false;
+  std::uint64_t dropped_before_keys = 0;
+  int tampered = 0;
+  std::uint64_t protected_rtp = 0;
+};
+
+struct Engine::Call {
+  std::string sid;
+  std::map<std::string, std::unique_ptr<Transport>> transports;  // by prepared name
+  std::map<std::string, std::vector<IceCandidate>> early_candidates;
+  std::map<std::string, bool> early_end;
+  std::map<std::string, std::string> stream_transport;  // stream name -> transport name
+  std::unique_ptr<RtpPipeline> pipeline;
+  bool started = false;
+  bool muted = false;
+  bool on_hold = false;
+};
+
+Result<std::unique_ptr<Engine>> Engine::create(EngineConfig config, Events events) {
+  auto cert = Certificate::generate();
+  if (!cert) {
+    return cert.error();
+  }
+  return std::unique_ptr<Engine>(new Engine(std::move(config), std::move(events), *cert));
+}
+
+Engine::Engine(EngineConfig config, Events events, std::shared_ptr<const Certificate> cert)
+    : config_(std::move(config)),
+      events_(std::move(events)),
+      certificate_(std::move(cert)),
+      loop_(std::make_unique<MediaLoop>()) {}
+
+Engine::~Engine() {
+  loop_->run_sync([this] {
+    for (auto& [sid, call] : calls_) {
+      if (call->pipeline) {
+        call->pipeline->stop();
+      }
+    }
+    calls_.clear();
+  });
+  loop_.reset();
+}
+
+Engine::Call* Engine::find(const std::string& sid) {
+  auto it = calls_.find(sid);
+  return it == calls_.end() ? nullptr : it->second.get();
+}
+
+Result<std::vector<IceCredentials>> Engine::prepare(const std::string& sid,
+                                                    const std::vector<std::string>& transports) {
+  std::optional<Result<std::vector<IceCredentials>>> result;
+  loop_->run_sync([&] {
+    auto& slot = calls_[sid];
+    if (!slot) {
+      slot = std::make_unique<Call>();
+      slot->sid = sid;
+    }
+    Call& call = *slot;
+    std::vector<IceCredentials> out;
+    for (const auto& name : transports) {
+      IceConfig ice;
+      ice.controlling = true;  // set from the session at configure()
+      ice.local_addresses = config_.local_addresses;
+      ice.servers = config_.ice_servers;
+      ice.ipv6 = config_.ipv6;
+      ice.connect_timeout = config_.ice_timeout;
+      IceAgent::Events ev;
+      ev.local_candidate = [this, sid, name](const IceCandidate& c) {
+        if (events_.local_candidate)
+          events_.local_candidate(sid, name, c);
+      };
+      ev.gathering_done = [this, sid, name] {
+        if (events_.gathering_done)
+          events_.gathering_done(sid, name);
+      };
+      ev.state = [this, sid, name](IceState s, const std::string& detail) {
+        Call* c = find(sid);
+        if (c == nullptr)
+          return;
+        auto it = c->transports.find(name);
+        if (it == c->transports.end())
+          return;
+        Transport& t = *it->second;
+        if (s == IceState::kConnected) {
+          on_ice_connected(*c, t);
+        } else if (s == IceState::kFailed) {
+          fail(*c, t, make_error(Errc::ice_failed, "ICE failed: " + detail));
+        }
+      };
+      ev.receive = [this, sid, name](std::span<const std::uint8_t> d) {
+        Call* c = find(sid);
+        if (c == nullptr)
+          return;
+        auto it = c->transports.find(name);
+        if (it != c->transports.end())
+          on_receive(*c, *it->second, d);
+      };
+      auto agent = IceAgent::create(loop_->context(), std::move(ice), std::move(ev));
+      if (!agent) {
+        result = agent.error();
+        return;
+      }
+      auto t = std::make_unique<Transport>();
+      t->name = name;
+      t->ice = std::move(*agent);
+      out.push_back(t->ice->local_credentials());
+      if (auto g = t->ice->gather(); !g) {
+        result = g.error();
+        return;
+      }
+      call.transports[name] = std::move(t);
+      // Candidates that came before this transport existed.
+      if (auto e = call.early_candidates.find(name); e != call.early_candidates.end()) {
+        auto cands = std::move(e->second);
+        call.early_candidates.erase(e);
+        (void)call.transports[name]->ice->add_remote_candidates(cands);
+      }
+      if (call.early_end[name]) {
+        call.transports[name]->ice->end_of_remote_candidates();
+      }
+    }
+    result = std::move(out);
+  });
+  return std::move(*result);
+}
+
+void Engine::configure(const std::string& sid, CallMediaConfig config) {
+  loop_->post([this, sid, config = std::move(config)]() mutable {
+    Call* call = find(sid);
+    if (call == nullptr)
+      return;
+    const auto now = Clock::now();
+    for (auto& [name, remote] : config.transports) {
+      auto it = call->transports.find(name);
+      if (it == call->transports.end())
+        continue;
+      Transport& t = *it->second;
+      if (t.failed)
+        continue;
+      t.ice->set_controlling(config.ice_controlling);
+      if (!t.remote || t.remote->credentials != remote.credentials) {
+        if (auto r = t.ice->set_remote_credentials(remote.credentials); !r) {
+          fail(*call, t, r.error());
+          continue;
+        }
+      }
+      if (!t.dtls) {
+        DtlsConfig dc;
+        dc.role = remote.dtls_role;
+        dc.certificate = certificate_;
+        dc.remote_fingerprint_hash = remote.fingerprint_hash;
+        dc.remote_fingerprint = remote.fingerprint;
+        dc.handshake_timeout = config_.dtls_timeout;
+        auto d = DtlsEndpoint::create(std::move(dc));
+        if (!d) {
+          fail(*call, t, d.error());
+          continue;
+        }
+        t.dtls = std::move(*d);
+        // The server waits for the ClientHello (maybe here already); the client speaks first
+        // once ICE has a path.
+        if (remote.dtls_role == DtlsRole::kServer || t.ice_connected) {
+          t.dtls->start(now);
+        }
+        for (auto& d : t.early_dtls)
+          t.dtls->feed(d, now);
+        t.early_dtls.clear();
+      }
+      t.remote = remote;
+      pump_dtls(*call, t);
+    }
+    if (!call->pipeline) {
+      RtpPipeline::Events ev;
+      ev.outgoing = [this, sid](std::vector<std::uint8_t> packet, bool rtcp) {
+        if (Call* c = find(sid))
+          send_media(*c, "", std::move(packet), rtcp);
+      };
+      ev.dtmf = [this, sid](const std::string& stream, char digit) {
+        if (events_.dtmf)
+          events_.dtmf(sid, stream, digit);
+      };
+      ev.first_media = [this, sid](const std::string& stream) {
+        if (events_.first_media)
+          events_.first_media(sid, stream);
+      };
+      ev.error = [this, sid](const Error& e) {
+        if (events_.media_error)
+          events_.media_error(sid, e);
+      };
+      auto p = RtpPipeline::create(loop_->context(), config_.pipeline, std::move(ev));
+      if (!p) {
+        if (events_.media_error)
+          events_.media_error(sid, p.error());
+        return;
+      }
+      call->pipeline = std::move(*p);
+    }
+    for (auto& [transport, stream] : config.streams) {
+      call->stream_transport[stream.name] = transport;
+      if (auto r = call->pipeline->add_stream(stream); !r) {
+        if (events_.media_error)
+          events_.media_error(sid, r.error());
+        return;
+      }
+    }
+    if (!call->started) {
+      call->started = true;
+      if (auto r = call->pipeline->start(); !r) {
+        if (events_.media_error)
+          events_.media_error(sid, r.error());
+        return;
+      }
+      call->pipeline->set_muted(call->muted);
+      call->pipeline->set_on_hold(call->on_hold);
+    }
+  });
+}
+
+void Engine::add_remote_candidates(const std::string& sid,
+                                   const std::string& transport,
+                                   std::vector<IceCandidate> candidates,
+                                   bool end_of_candidates) {
+  loop_->post([this, sid, transport, candidates = std::move(candidates), end_of_candidates] {
+    auto& slot = calls_[sid];
+    if (!slot) {  // before prepare(): kept for it
+      slot = std::make_unique<Call>();
+      slot->sid = sid;
+    }
+    auto it = slot->transports.find(transport);
+    if (it == slot->transports.end()) {
+      auto& early = slot->early_candidates[transport];
+      early.insert(early.end(), candidates.begin(), candidates.end());
+      slot->early_end[transport] = slot->early_end[transport] || end_of_candidates;
+      return;
+    }
+    if (!candidates.empty())
+      (void)it->second->ice->add_remote_candidates(candidates);
+    if (end_of_candidates)
+      it->second->ice->end_of_remote_candidates();
+  });
+}
+
+void Engine::ice_restart(const std::string& sid,
+                         const std::string& transport,
+                         IceCredentials remote) {
+  loop_->post([this, sid, transport, remote = std::move(remote)] {
+    Call* call = find(sid);
+    if (call == nullptr)
+      return;
+    auto it = call->transports.find(transport);
+    if (it == call->transports.end())
+      return;
+    Transport& t = *it->second;
+    if (auto r = t.ice->set_remote_credentials(remote); !r) {
+      fail(*call, t, r.error());
+      return;
+    }
+    if (t.remote)
+      t.remote->credentials = remote;
+  });
+}
+
+void Engine::remove_streams(const std::string& sid, const std::vector<std::string>& streams) {
+  loop_->post([this, sid, streams] {
+    Call* call = find(sid);
+    if (call == nullptr || !call->pipeline)
+      return;
+    for (const auto& s : streams) {
+      (void)call->pipeline->remove_stream(s);
+      call->stream_transport.erase(s);
+    }
+  });
+}
+
+void Engine::close(const std::string& sid) {
+  loop_->post([this, sid] {
+    auto it = calls_.find(sid);
+    if (it == calls_.end())
+      return;
+    Call& call = *it->second;
+    if (call.pipeline)
+      call.pipeline->stop();
+    for (auto& [name, t] : call.transports) {
+      if (t->dtls && t->keyed) {
+        t->dtls->close();  // close_notify (RFC 6347 §4.2.7 via TLS §7.2.1)
+        for (auto& d : t->dtls->take_outgoing())
+          (void)t->ice->send(d);
+      }
+    }
+    calls_.erase(it);
+  });
+}
+
+void Engine::set_muted(const std::string& sid, bool muted) {
+  loop_->post([this, sid, muted] {
+    Call* call = find(sid);
+    if (call == nullptr)
+      return;
+    call->muted = muted;
+    if (call->pipeline && call->started)
+      call->pipeline->set_muted(muted);
+  });
+}
+
+void Engine::set_on_hold(const std::string& sid, bool on_hold) {
+  loop_->post([this, sid, on_hold] {
+    Call* call = find(sid);
+    if (call == nullptr)
+      return;
+    call->on_hold = on_hold;
+    if (call->pipeline && call->started)
+      call->pipeline->set_on_hold(on_hold);
+  });
+}
+
+void Engine::send_dtmf(const std::string& sid, const std::string& digits) {
+  loop_->post([this, sid, digits] {
+    Call* call = find(sid);
+    if (call == nullptr || !call->pipeline)
+      return;
+    std::string stream;
+    for (const auto& [name, transport] : call->stream_transport) {
+      stream = name;  // the audio stream (video streams do not carry telephone-event)
+      break;
+    }
+    for (char d : digits) {
+      if (auto r = call->pipeline->send_dtmf(stream, d); !r) {
+        if (events_.media_error)
+          events_.media_error(sid, r.error());
+        return;
+      }
+    }
+  });
+}
+
+void Engine::stats(const std::string& sid, std::function<void(std::optional<CallStats>)> done) {
+  loop_->post([this, sid, done = std::move(done)] {
+    Call* call = find(sid);
+    if (call == nullptr) {
+      done(std::nullopt);
+      return;
+    }
+    CallStats s;
+    if (call->pipeline) {
+      s.streams = call->pipeline->stats();
+      s.markers = call->pipeline->marker_times();
+    }
+    for (auto& [name, t] : call->transports) {
+      TransportStats ts;
+      ts.name = name;
+      ts.ice_state = std::string(to_string(t->ice->state()));
+      ts.pair = t->ice->selected_pair();
+      if (t->dtls) {
+        ts.dtls_state = std::string(to_string(t->dtls->state()));
+        ts.dtls_version = t->dtls->keys() ? t->dtls->version() : "";
+        ts.dtls_role = t->remote && t->remote->dtls_role == DtlsRole::kClient ? "client" : "server";
+        if (t->dtls->keys())
+          ts.srtp_profile = std::string(to_string(t->dtls->keys()->profile));
+      }
+      if (t->tx)
+        ts.srtp_out = t->tx->counters();
+      if (t->rx)
+        ts.srtp_in = t->rx->counters();
+      ts.dropped_before_keys = t->dropped_before_keys;
+      s.transports.push_back(std::move(ts));
+    }
+    done(std::move(s));
+  });
+}
+
+// ---- media thread ----
+
+void Engine::on_ice_connected(Call& call, Transport& t) {
+  t.ice_connected = true;
+  if (t.dtls && t.dtls->state() == DtlsEndpoint::State::kNew) {
+    t.dtls->start(Clock::now());
+  }
+  pump_dtls(call, t);
+}
+
+void Engine::on_receive(Call& call, Transport& t, std::span<const std::uint8_t> datagram) {
+  switch (classify(datagram)) {
+    case PacketKind::kDtls:
+      if (!t.dtls) {
+        if (t.early_dtls.size() < kMaxEarlyDtls) {
+          t.early_dtls.emplace_back(datagram.begin(), datagram.end());
+        }
+        return;
+      }
+      t.dtls->feed(datagram, Clock::now());
+      pump_dtls(call, t);
+      return;
+    case PacketKind::kRtp:
+    case PacketKind::kRtcp: {
+      const bool rtcp = classify(datagram) == PacketKind::kRtcp;
+      if (!t.rx || !call.pipeline) {
+        ++t.dropped_before_keys;
+        return;
+      }
+      std::vector<std::uint8_t> packet(datagram.begin(), datagram.end());
+      const bool ok = rtcp ? t.rx->unprotect_rtcp(packet) : t.rx->unprotect_rtp(packet);
+      if (ok)
+        call.pipeline->receive(packet, rtcp);  // else dropped and counted
+      return;
+    }
+    default:
+      return;  // STUN is libnice's; ZRTP, TURN channel data and the rest are not for us
+  }
+}
+
+void Engine::pump_dtls(Call& call, Transport& t) {
+  if (!t.dtls)
+    return;
+  for (auto& d : t.dtls->take_outgoing())
+    t.unsent_dtls.push_back(std::move(d));
+  if (t.ice_connected || t.ice->selected_pair()) {
+    for (auto& d : t.unsent_dtls)
+      (void)t.ice->send(d);
+    t.unsent_dtls.clear();
+  }
+  const auto now = Clock::now();
+  if (t.dtls->state() == DtlsEndpoint::State::kConnected && !t.keyed) {
+    const SrtpKeys& keys = *t.dtls->keys();
+    auto tx =
+        SrtpSession::create(keys.profile, SrtpSession::Direction::kOutbound, keys.local_key_salt);
+    auto rx =
+        SrtpSession::create(keys.profile, SrtpSession::Direction::kInbound, keys.remote_key_salt);
+    if (!tx || !rx) {
+      fail(call, t, !tx ? tx.error() : rx.error());
+      return;
+    }
+    t.tx.emplace(std::move(*tx));
+    t.rx.emplace(std::move(*rx));
+    t.keyed = true;
+    t.dtls_timer.reset();
+    if (events_.connected)
+      events_.connected(call.sid, t.name);
+    return;
+  }
+  if (t.dtls->state() == DtlsEndpoint::State::kFailed) {
+    fail(call, t,
+         t.dtls->failure() ? *t.dtls->failure()
+                           : make_error(Errc::dtls_handshake_failed, "DTLS handshake failed"));
+    return;
+  }
+  if (t.keyed)
+    return;
+  t.dtls_timer.reset();
+  if (auto next = t.dtls->next_timeout(now)) {
+    const auto ms = std::chrono::ceil<std::chrono::milliseconds>(*next - now).count();
+    const std::string sid = call.sid;
+    const std::string name = t.name;
+    t.dtls_timer = detail::add_timer(
+        loop_->context(), static_cast<unsigned>(std::max<long long>(ms, 1)), [this, sid, name] {
+          Call* c = find(sid);
+          if (c == nullptr)
+            return false;
+          auto it = c->transports.find(name);
+          if (it == c->transports.end() || !it->second->dtls)
+            return false;
+          Transport& tr = *it->second;
+          // The owner is replaced inside pump_dtls: hand it over first.
+          detail::SourcePtr self = std::move(tr.dtls_timer);
+          tr.dtls->on_timer(Clock::now());
+          pump_dtls(*c, tr);
+          (void)self;
+          return false;
+        });
+  }
+}
+
+void Engine::send_media(Call& call,
+                        const std::string& stream,
+                        std::vector<std::uint8_t> packet,
+                        bool rtcp) {
+  Transport* t = nullptr;
+  auto st = call.stream_transport.find(stream);
+  if (st == call.stream_transport.end() && !call.stream_transport.empty()) {
+    st = call.stream_transport.begin();  // one transport for every stream (BUNDLE or audio)
+  }
+  if (st != call.stream_transport.end()) {
+    if (auto it = call.transports.find(st->second); it != call.transports.end()) {
+      t = it->second.get();
+    }
+  }
+  if (t == nullptr)
+    return;
+  if (!t->tx || t->failed) {
+    ++t->dropped_before_keys;
+    return;
+  }
+  auto r = rtcp ? t->tx->protect_rtcp(packet) : t->tx->protect_rtp(packet);
+  if (!r)
+    return;
+  if (!rtcp && config_.tamper_srtp_packets > 0) {
+    // After the first second of media (both sides keyed by then), spoil N packets: one byte
+    // inside the encrypted payload, so the peer's authentication check must fail.
+    ++t->protected_rtp;
+    if (t->protected_rtp > kTamperAfter && t->tampered < config_.tamper_srtp_packets &&
+        packet.size() > 20) {
+      ++t->tampered;
+      packet[16] ^= 0x5a;
+    }
+  }
+  (void)t->ice->send(packet);
+}
+
+void Engine::fail(Call& call, Transport& t, Error e) {
+  if (t.failed)
+    return;
+  t.failed = true;
+  t.dtls_timer.reset();
+  if (events_.failed)
+    events_.failed(call.sid, t.name, e);
+}
+
+}  // namespace jcall::media
