@@ -240,7 +240,8 @@ TEST(AudioCalls, WrongFingerprintEndsWithSecurityErrorAndNothingIsPlayed) {
   ASSERT_TRUE(b) << bob.raw();
   EXPECT_EQ((*b)["termination"]["reason"], "security-error") << *b;
   EXPECT_EQ((*b)["termination"]["by"], "local") << *b;
-  EXPECT_NE((*b)["termination"]["detail"].get<std::string>().find("fingerprint"), std::string::npos)
+  // The reason's text names both fingerprints for the user.
+  EXPECT_NE((*b)["termination"]["text"].get<std::string>().find("fingerprint"), std::string::npos)
       << *b;
   EXPECT_EQ((*a)["termination"]["reason"], "security-error") << *a;
   EXPECT_EQ((*a)["termination"]["by"], "peer") << *a;
