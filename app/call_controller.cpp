@@ -1,6 +1,7 @@
 // XEP-0166 / XEP-0353 call controller: the adapter around jingle::CallManager (see the header).
 #include "app/call_controller.hpp"
 
+#include <algorithm>
 #include <random>
 
 #include "base/random.hpp"
@@ -88,6 +89,16 @@ CallController::CallController(asio::io_context& io,
     }
     if (manager_) {
       manager_->transport_failed(sid, content, why, now(), condition);
+      pump();
+    }
+  };
+  events.ice_restarted = [this](const std::string& sid, const std::string& content,
+                                jingle::LocalTransport t) {
+    if (observer_.media) {
+      observer_.media(sid, content, "ice-restarted", "");
+    }
+    if (manager_) {
+      manager_->ice_restarted(sid, content, std::move(t), now());
       pump();
     }
   };
@@ -329,6 +340,17 @@ Result<void> CallController::set_hold(const std::string& sid, bool on) {
     media_.set_on_hold(sid, on);
   }
   return r;
+}
+Result<void> CallController::restart_ice(const std::string& sid) {
+  if (!manager_) {
+    return offline();
+  }
+  const auto calls = manager_->active_calls();
+  if (std::find(calls.begin(), calls.end(), sid) == calls.end()) {
+    return make_error(std::make_error_code(std::errc::invalid_argument), "no call " + sid);
+  }
+  media_.restart_ice(sid);
+  return {};
 }
 Result<void> CallController::send_dtmf(const std::string& sid, const std::string& digits) {
   if (!manager_) {

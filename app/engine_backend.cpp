@@ -269,12 +269,55 @@ void EngineBackend::remote_candidates(const std::string& sid,
 
 void EngineBackend::ice_restart(const std::string& sid, const jingle::out::IceRestart& r) {
   auto it = calls_.find(sid);
-  if (it == calls_.end())
+  if (it == calls_.end()) {
     return;
-  const std::string transport = transport_of(it->second, r.content);
-  if (!transport.empty()) {
-    engine_->ice_restart(sid, transport, {r.ufrag, r.pwd});
   }
+  const std::string transport = transport_of(it->second, r.content);
+  if (transport.empty()) {
+    return;
+  }
+  engine_->ice_restart(
+      sid, transport, {r.ufrag, r.pwd}, [this, sid, transport](Result<media::IceCredentials> c) {
+        post([this, sid, transport, c] {
+          if (!c) {
+            if (events_.failed) {
+              events_.failed(sid, transport, c.error().describe(),
+                             jingle::Condition::kFailedTransport);
+            }
+            return;
+          }
+          jingle::LocalTransport t;
+          t.ufrag = c->ufrag;
+          t.pwd = c->pwd;
+          t.fingerprint =
+              hooks_.wrong_fingerprint ? altered(engine_->fingerprint()) : engine_->fingerprint();
+          if (events_.ice_restarted) {
+            events_.ice_restarted(sid, transport, std::move(t));
+          }
+        });
+      });
+}
+
+void EngineBackend::restart_ice(const std::string& sid) {
+  engine_->restart_ice(sid, [this, sid](const std::string& transport,
+                                        Result<media::IceCredentials> c) {
+    post([this, sid, transport, c] {
+      if (!c) {
+        if (events_.failed) {
+          events_.failed(sid, transport, c.error().describe(), jingle::Condition::kFailedTransport);
+        }
+        return;
+      }
+      jingle::LocalTransport t;
+      t.ufrag = c->ufrag;
+      t.pwd = c->pwd;
+      t.fingerprint =
+          hooks_.wrong_fingerprint ? altered(engine_->fingerprint()) : engine_->fingerprint();
+      if (events_.ice_restarted) {
+        events_.ice_restarted(sid, transport, std::move(t));
+      }
+    });
+  });
 }
 
 void EngineBackend::remove(const std::string& sid, const std::vector<std::string>& contents) {

@@ -44,6 +44,7 @@ class EngineBackend : public MediaBackend {
   void ice_restart(const std::string& sid, const jingle::out::IceRestart& r) override;
   void remove(const std::string& sid, const std::vector<std::string>& contents) override;
   void close(const std::string& sid) override;
+  void restart_ice(const std::string& sid) override;
   void set_muted(const std::string& sid, bool muted) override;
   void set_on_hold(const std::string& sid, bool on_hold) override;
   Result<void> send_dtmf(const std::string& sid, const std::string& digits) override;

@@ -362,7 +362,7 @@ class Headless {
       const bool video = cmd.contains("video") && cmd["video"].is_boolean() && cmd["video"];
       calls_->start_call(str("to"), video, false);
     } else if (name == "accept" || name == "reject" || name == "hangup" || name == "mute" ||
-               name == "hold" || name == "video" || name == "dtmf") {
+               name == "hold" || name == "video" || name == "dtmf" || name == "ice-restart") {
       calls_->command(name, str("sid"), cmd.contains("on") && cmd["on"].is_boolean() && cmd["on"],
                       str("digits"));
     } else if (name == "drop-connection") {

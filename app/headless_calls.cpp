@@ -316,6 +316,8 @@ void HeadlessCalls::command(const std::string& name,
     r = controller_->set_mute(sid, on);
   } else if (name == "hold") {
     r = controller_->set_hold(sid, on);
+  } else if (name == "ice-restart") {
+    r = controller_->restart_ice(sid);
   } else if (name == "dtmf") {
     r = controller_->send_dtmf(sid, arg);
   } else {

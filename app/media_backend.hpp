@@ -35,6 +35,9 @@ struct MediaEvents {
       failed;
   // The first decoded media of a content reached its sink.
   std::function<void(const std::string& sid, const std::string& content)> first_media;
+  // ICE was restarted at the peer's request: our new credentials go to the peer.
+  std::function<void(const std::string& sid, const std::string& content, jingle::LocalTransport)>
+      ice_restarted;
   // A DTMF digit from the peer (RFC 4733).
   std::function<void(const std::string& sid, const std::string& content, char digit)> dtmf;
   // The media pipeline failed (a missing element, a device): the call cannot go on.
@@ -64,6 +67,8 @@ class MediaBackend {
   virtual void remove(const std::string& sid, const std::vector<std::string>& contents) = 0;
   // The call ended: everything of it is released.
   virtual void close(const std::string& sid) = 0;
+  // Restart ICE ourselves (a changed network): new credentials go out via ice_restarted.
+  virtual void restart_ice(const std::string& sid) = 0;
 
   // What the user does to the media of a call (the session tells the peer separately).
   virtual void set_muted(const std::string& sid, bool muted) = 0;

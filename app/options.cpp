@@ -69,6 +69,7 @@ Commands on stdin, one JSON object per line:
   {"cmd":"external-services"}  {"cmd":"status"}  {"cmd":"quit"}
   {"cmd":"call","to":JID,"video":false}  {"cmd":"accept"}  {"cmd":"reject"}  {"cmd":"hangup"}
   {"cmd":"mute","on":true}  {"cmd":"hold","on":true}  {"cmd":"video","on":true}  {"cmd":"dtmf","digits":"123#"}
+  {"cmd":"ice-restart"}  (RFC 8445 §9: new ICE credentials both ways, the call goes on)
       (each takes an optional "sid"; without it, the most recent call that has not ended)
   {"cmd":"iq","xml":"<iq type='get' to=...>...</iq>"}   (the answer is printed)
   {"cmd":"raw","xml":"<message .../>"}                   (any stanza, sent as is)

@@ -49,6 +49,7 @@ struct Engine::Transport {
   bool ice_connected = false;
   bool keyed = false;
   bool failed = false;
+  bool restarting = false;  // we restarted ICE and wait for the peer's new credentials
   std::uint64_t dropped_before_keys = 0;
   int tampered = 0;
   std::uint64_t protected_rtp = 0;
@@ -293,8 +294,9 @@ void Engine::add_remote_candidates(const std::string& sid,
 
 void Engine::ice_restart(const std::string& sid,
                          const std::string& transport,
-                         IceCredentials remote) {
-  loop_->post([this, sid, transport, remote = std::move(remote)] {
+                         IceCredentials remote,
+                         std::function<void(Result<IceCredentials>)> done) {
+  loop_->post([this, sid, transport, remote = std::move(remote), done = std::move(done)] {
     Call* call = find(sid);
     if (call == nullptr)
       return;
@@ -302,12 +304,46 @@ void Engine::ice_restart(const std::string& sid,
     if (it == call->transports.end())
       return;
     Transport& t = *it->second;
+    if (t.restarting) {  // the answer to our own restart: only the peer's side is new
+      t.restarting = false;
+      if (auto r = t.ice->set_remote_credentials(remote); !r) {
+        fail(*call, t, r.error());
+        return;
+      }
+      if (t.remote)
+        t.remote->credentials = remote;
+      return;
+    }
+    // The agent forgets the peer's credentials on restart(): ours first, then theirs. The
+    // DTLS association and SRTP keys stay (RFC 8445 §9 changes only the path).
+    auto local = t.ice->restart();
+    if (!local) {
+      done(local.error());
+      return;
+    }
     if (auto r = t.ice->set_remote_credentials(remote); !r) {
       fail(*call, t, r.error());
+      done(r.error());
       return;
     }
     if (t.remote)
       t.remote->credentials = remote;
+    done(*local);
+  });
+}
+
+void Engine::restart_ice(const std::string& sid,
+                         std::function<void(const std::string&, Result<IceCredentials>)> done) {
+  loop_->post([this, sid, done = std::move(done)] {
+    Call* call = find(sid);
+    if (call == nullptr)
+      return;
+    for (auto& [name, t] : call->transports) {
+      if (!t->remote || t->failed)
+        continue;  // not negotiated (or a bundled-away transport): nothing to restart
+      t->restarting = true;
+      done(name, t->ice->restart());
+    }
   });
 }
 

@@ -113,7 +113,17 @@ class Engine {
                              const std::string& transport,
                              std::vector<IceCandidate> candidates,
                              bool end_of_candidates);
-  void ice_restart(const std::string& sid, const std::string& transport, IceCredentials remote);
+  // The peer restarted ICE (RFC 8445 §9): we restart too, and `done` (on the media thread) gets
+  // our new local credentials for the peer.
+  void ice_restart(const std::string& sid,
+                   const std::string& transport,
+                   IceCredentials remote,
+                   std::function<void(Result<IceCredentials>)> done);
+  // We restart ICE on every negotiated transport of the call (RFC 8445 §9): `done` (media
+  // thread) gets each transport's new local credentials for the peer; the peer's new ones
+  // then come through ice_restart(), which does not restart again.
+  void restart_ice(const std::string& sid,
+                   std::function<void(const std::string& transport, Result<IceCredentials>)> done);
   void remove_streams(const std::string& sid, const std::vector<std::string>& streams);
   void close(const std::string& sid);
 

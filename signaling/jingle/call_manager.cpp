@@ -1142,6 +1142,18 @@ void CallManager::gathering_done(std::string_view sid, std::string_view content,
   media_event(sid, std::move(e), now);
 }
 
+void CallManager::ice_restarted(std::string_view sid,
+                                std::string_view content,
+                                LocalTransport transport,
+                                TimePoint now) {
+  Call* call = find_call(sid);
+  if (call == nullptr || call->phase == detail::CallPhase::kEnded || !call->session) {
+    return;
+  }
+  call->session->restart_ice(resolve_content(*call, content), std::move(transport), now);
+  drain(*call, now);
+}
+
 void CallManager::transport_connected(std::string_view sid,
                                       std::string_view content,
                                       TimePoint now) {

@@ -128,6 +128,12 @@ class CallManager {
   void local_candidate(std::string_view sid, std::string_view content, Candidate c, TimePoint now);
   void gathering_done(std::string_view sid, std::string_view content, TimePoint now);
   void transport_connected(std::string_view sid, std::string_view content, TimePoint now);
+  // Media restarted ICE (RFC 8445 §9) with new local credentials: the peer gets them in a
+  // transport-info (XEP-0176 §5.5; our answer when the peer restarted first).
+  void ice_restarted(std::string_view sid,
+                     std::string_view content,
+                     LocalTransport transport,
+                     TimePoint now);
   void transport_failed(std::string_view sid,
                         std::string_view content,
                         std::string why,

@@ -226,6 +226,57 @@ TEST(AudioCalls, MuteAndHoldSilenceTheCallerAndComeBack) {
   EXPECT_EQ(bob.quit(), 0);
 }
 
+// RFC 8445 §9 / XEP-0176 §5.5: alice restarts ICE mid-call; both sides get new credentials
+// through transport-info and the audio keeps flowing (DTLS-SRTP stays).
+TEST(AudioCalls, IceRestartKeepsTheCallGoing) {
+  auto server = start_server();
+  ASSERT_TRUE(server);
+  Jcall bob(*server, "bob@localhost/desk", "bob-pw-2",
+            {"--answer", "--audio-source", "tone:880", "--stats-interval", "0.25"});
+  online(bob);
+  Jcall alice(*server, "alice@localhost/phone", "alice-pw-1", {"--audio-source", "tone:440"});
+  online(alice);
+  alice.command({{"cmd", "call"}, {"to", "bob@localhost"}});
+  auto first_media = [](const json& e) {
+    return e["event"] == "call-media" && e["what"] == "first-media";
+  };
+  ASSERT_TRUE(alice.wait_for(first_media, 20s)) << alice.raw();
+  ASSERT_TRUE(bob.wait_for(first_media, 20s)) << bob.raw();
+  alice.command({{"cmd", "ice-restart"}});
+  auto restarted = [](const json& e) {
+    return e["event"] == "call-media" && e["what"] == "ice-restarted";
+  };
+  EXPECT_TRUE(alice.wait_for(restarted, 10s)) << alice.raw();
+  EXPECT_TRUE(bob.wait_for(restarted, 10s)) << bob.raw();
+  // Bob's new credentials reach alice in a transport-info after her restart.
+  EXPECT_TRUE(alice.wait_for(
+      [](const json& e) {
+        return e["event"] == "call-signal" && e["dir"] == "received" &&
+               e["what"] == "transport-info";
+      },
+      10s))
+      << alice.raw();
+  // After the restart bob still receives alice's tone: his packet count keeps growing.
+  auto packets = [&]() -> std::int64_t {
+    auto e = bob.wait_event("call-stats", 3s);
+    return e ? (*e)["streams"][0]["packets_received"].get<std::int64_t>() : -1;
+  };
+  (void)packets();
+  const auto p1 = packets();
+  for (int i = 0; i < 4; ++i)
+    (void)bob.wait_event("call-stats", 3s);
+  const auto p2 = packets();
+  EXPECT_GT(p1, 0);
+  EXPECT_GT(p2 - p1, 25) << "audio stopped after the ICE restart";
+  alice.command({{"cmd", "hangup"}});
+  auto a = alice.wait_event("call-summary", 10s);
+  ASSERT_TRUE(a) << alice.raw();
+  EXPECT_EQ((*a)["audio_flowed"], true) << *a;
+  EXPECT_EQ((*a)["termination"]["reason"], "success") << *a;
+  EXPECT_EQ(alice.quit(), 0);
+  EXPECT_EQ(bob.quit(), 0);
+}
+
 TEST(AudioCalls, WrongFingerprintEndsWithSecurityErrorAndNothingIsPlayed) {
   auto server = start_server();
   ASSERT_TRUE(server);
