@@ -248,6 +248,11 @@ void Engine::configure(const std::string& sid, CallMediaConfig config) {
       call->pipeline = std::move(*p);
     }
     for (auto& [transport, stream] : config.streams) {
+      if (stream.media == codecs::MediaType::kVideo) {
+        // The pipeline carries audio only until video lands (the next media step): a video
+        // content is negotiated and its transport kept, but no video is sent or played.
+        continue;
+      }
       call->stream_transport[stream.name] = transport;
       if (auto r = call->pipeline->add_stream(stream); !r) {
         if (events_.media_error)

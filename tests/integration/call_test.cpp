@@ -1,7 +1,7 @@
 // Calls between `jcall --headless --json` processes through a real Prosody (tests/support):
-// XEP-0353 Jingle Message Initiation in front of XEP-0166/0167/0176 sessions, with the loopback
-// test transport behind the media seam (app/test_transport.hpp: "connected" means the
-// candidates exchanged through Jingle reached the other process). Covers the whole JMI flow,
+// XEP-0353 Jingle Message Initiation in front of XEP-0166/0167/0176 sessions, with real media
+// behind the seam (libnice on 127.0.0.1, DTLS-SRTP, GStreamer; "active" means ICE and DTLS
+// are up between the two processes). Covers the whole JMI flow,
 // reject, retract, busy, two devices of the callee, a direct call to a full JID, and video
 // removed and added again during a call, mute and hold.
 #include <algorithm>
@@ -122,7 +122,10 @@ TEST(Calls, JmiProposeRingingProceedThenJingleUntilTerminate) {
                        {"received propose", "sent ringing", "sent proceed",
                         "received session-initiate", "sent session-accept", "sent transport-info",
                         "received transport-info", "received session-terminate"}));
-  EXPECT_TRUE(bob.wait_for(signal(sid, "received finish"))) << bob.raw();
+  // The finish may have come before bob's summary (which waits for the last media statistics).
+  if (!has(signals(bob, sid), "received finish")) {
+    EXPECT_TRUE(bob.wait_for(signal(sid, "received finish"))) << bob.raw();
+  }
   EXPECT_EQ(states(alice, sid),
             (std::vector<std::string>{"proposing", "ringing", "connecting", "active", "ended"}));
   EXPECT_EQ(states(bob, sid),
