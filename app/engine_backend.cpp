@@ -426,6 +426,7 @@ MediaStats EngineBackend::to_json(const media::CallStats& s) {
   MediaStats streams = MediaStats::array();
   for (const auto& st : s.streams) {
     MediaStats j = {{"name", st.name},
+                    {"media", std::string(codecs::to_string(st.media))},
                     {"codec", st.codec},
                     {"packets_sent", st.packets_sent},
                     {"bytes_sent", st.bytes_sent},

@@ -583,6 +583,7 @@ class Pipeline final : public RtpPipeline {
     for (auto& s : streams_) {
       StreamStats st;
       st.name = s->config.name;
+      st.media = s->config.media;
       st.codec = codec_label(*s->send_codec);
       st.packets_sent = s->packets_sent;
       st.bytes_sent = s->bytes_sent;

@@ -60,6 +60,7 @@ struct PipelineConfig {
 
 struct StreamStats {
   std::string name;
+  codecs::MediaType media = codecs::MediaType::kAudio;
   std::string codec;  // "opus/48000/2"
   std::uint64_t packets_sent = 0;
   std::uint64_t bytes_sent = 0;

@@ -94,6 +94,7 @@ TEST(EngineBackend, StatisticsAsJson) {
   s.transports.push_back(t);
   const MediaStats j = EngineBackend::to_json(s);
   const auto& a = j["streams"][0];
+  EXPECT_EQ(a["media"], "audio");
   EXPECT_EQ(a["codec"], "opus/48000/2");
   EXPECT_EQ(a["packets_sent"], 150);
   EXPECT_EQ(a["packets_received"], 149);
