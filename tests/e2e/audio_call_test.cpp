@@ -134,7 +134,7 @@ TEST(AudioCalls, CalleeHangsUp) {
   auto server = start_server();
   ASSERT_TRUE(server);
   Jcall bob(*server, "bob@localhost/desk", "bob-pw-2",
-            {"--answer", "--audio-source", "tone:880", "--hangup-after", "1.5"});
+            {"--answer", "--audio-source", "tone:880", "--hangup-after", "2.5"});
   online(bob);
   Jcall alice(*server, "alice@localhost/phone", "alice-pw-1", {"--call", "bob@localhost"});
   auto a = alice.wait_event("call-summary", 30s);

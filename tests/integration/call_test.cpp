@@ -101,7 +101,7 @@ TEST(Calls, JmiProposeRingingProceedThenJingleUntilTerminate) {
   Jcall bob(*server, "bob@localhost/desk", "bob-pw-2", {"--answer", "--answer-delay", "300"});
   online(bob);
   Jcall alice(*server, "alice@localhost/phone", "alice-pw-1",
-              {"--call", "bob@localhost", "--hangup-after", "1"});
+              {"--call", "bob@localhost", "--hangup-after", "2"});
   // --call: alice exits once the call has ended, 0 because it connected.
   auto alice_summary = alice.wait_event("call-summary", 20s);
   ASSERT_TRUE(alice_summary) << alice.raw();
@@ -318,7 +318,7 @@ TEST(Calls, DirectCallToAFullJidWithoutJmi) {
   Jcall bob(*server, "bob@localhost/desk", "bob-pw-2", {"--answer-once"});
   online(bob);
   Jcall alice(*server, "alice@localhost/phone", "alice-pw-1",
-              {"--call", "bob@localhost/desk", "--jmi", "no", "--hangup-after", "0.5"});
+              {"--call", "bob@localhost/desk", "--jmi", "no", "--hangup-after", "2"});
   auto summary = alice.wait_event("call-summary", 20s);
   ASSERT_TRUE(summary) << alice.raw();
   EXPECT_EQ((*summary)["connected"], true) << *summary;
@@ -345,7 +345,7 @@ TEST(Calls, FullJidWithJmiInItsCapsGetsAPropose) {
   Jcall bob(*server, "bob@localhost/desk", "bob-pw-2", {"--answer"});
   online(bob);
   Jcall alice(*server, "alice@localhost/phone", "alice-pw-1",
-              {"--call", "bob@localhost/desk", "--hangup-after", "0.5"});
+              {"--call", "bob@localhost/desk", "--hangup-after", "2"});
   auto summary = alice.wait_event("call-summary", 20s);
   ASSERT_TRUE(summary) << alice.raw();
   EXPECT_EQ((*summary)["connected"], true) << *summary;
@@ -570,7 +570,7 @@ TEST(Calls, CodecPreferencesFromTheCommandLine) {
   Jcall bob(*server, "bob@localhost/desk", "bob-pw-2", {"--answer"});
   online(bob);
   Jcall alice(*server, "alice@localhost/phone", "alice-pw-1",
-              {"--call", "bob@localhost", "--audio-codecs", "pcmu", "--hangup-after", "0.3"});
+              {"--call", "bob@localhost", "--audio-codecs", "pcmu", "--hangup-after", "2"});
   auto configure = [](const json& e) {
     return e["event"] == "call-media" && e["what"] == "configure";
   };
