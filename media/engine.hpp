@@ -136,16 +136,14 @@ class Engine {
  private:
   struct Call;
   struct Transport;
+  struct Sender;
   Engine(EngineConfig config, Events events, std::shared_ptr<const Certificate> cert);
 
   Call* find(const std::string& sid);
   void on_receive(Call& call, Transport& t, std::span<const std::uint8_t> datagram);
   void on_ice_connected(Call& call, Transport& t);
   void pump_dtls(Call& call, Transport& t);
-  void send_media(Call& call,
-                  const std::string& stream,
-                  std::vector<std::uint8_t> packet,
-                  bool rtcp);
+  void attach_sender(Call& call, const std::string& transport);
   void fail(Call& call, Transport& t, Error e);
 
   EngineConfig config_;

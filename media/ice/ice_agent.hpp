@@ -117,6 +117,10 @@ class IceAgent {
   virtual void set_controlling(bool controlling) = 0;
   // Sends one datagram on the selected pair. Error not_connected before that.
   virtual Result<void> send(std::span<const std::uint8_t> datagram) = 0;
+  // The same from any thread (libnice's nice_agent_send takes the agent's lock): for media
+  // packets straight from a GStreamer streaming thread. The caller keeps the agent alive for
+  // the call; without a selected pair libnice refuses it (ice_error).
+  virtual Result<void> send_from_any_thread(std::span<const std::uint8_t> datagram) = 0;
   // RFC 8445 §9: new local credentials; the local candidates are announced again through
   // local_candidate and gathering_done (after this returns). The peer's credentials and
   // candidates are forgotten: the caller signals the new credentials and then the peer's new

@@ -1537,6 +1537,11 @@ class Pipeline final : public RtpPipeline {
           s.bytes_sent += packet.size();
         }
         Pipeline* self = tag->self;
+        if (self->events_.outgoing_direct) {
+          self->events_.outgoing_direct(std::move(packet), rtcp);
+          gst_sample_unref(sample);
+          return GST_FLOW_OK;
+        }
         self->mailbox_->post([self, p = std::move(packet), rtcp]() mutable {
           if (self->events_.outgoing) {
             self->events_.outgoing(std::move(p), rtcp);

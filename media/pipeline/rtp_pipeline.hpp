@@ -79,8 +79,12 @@ struct StreamStats {
 class RtpPipeline {
  public:
   struct Events {
-    // A plain RTP or RTCP packet to protect and send.
+    // A plain RTP or RTCP packet to protect and send (on the media thread).
     std::function<void(std::vector<std::uint8_t> packet, bool rtcp)> outgoing;
+    // When set, used instead of `outgoing`, called right on the GStreamer streaming thread
+    // that produced the packet (RTP and RTCP come from different threads, concurrently): no
+    // hop to the media thread per packet. It must be thread-safe and must not block for long.
+    std::function<void(std::vector<std::uint8_t> packet, bool rtcp)> outgoing_direct;
     // A DTMF digit (0-9, *, #, A-D) the peer sent (RFC 4733), once per event.
     std::function<void(const std::string& stream, char digit)> dtmf;
     // The first decoded media buffer of a stream reached the sink.
