@@ -57,7 +57,7 @@ Media (ICE via libnice, DTLS-SRTP, GStreamer):
   --audio-source SPEC    tone:HZ (default tone:440) | marker:HZ | wav:PATH | device[:NAME] | silence
   --audio-sink SPEC      none (default headless) | device[:NAME]
   --record FILE.wav      write the received audio to a WAV file
-  --jitter-ms N          jitter buffer (default 40)
+  --jitter-ms N          jitter buffer (default 30)
   --stats-interval S     a call-stats event every S seconds (default 1, 0: never)
   --dtmf DIGITS          send these DTMF digits (0-9 * # A-D) once the call is connected
 

@@ -51,7 +51,7 @@ struct Options {
       "tone:440";                   // tone:HZ | marker:HZ | wav:PATH | device[:NAME] | silence
   std::string audio_sink = "none";  // none | device[:NAME]
   std::string record;               // --record FILE.wav
-  int jitter_ms = 40;
+  int jitter_ms = 30;
   double stats_interval_s = 1;  // a call-stats event this often (0: never)
   std::string dtmf;             // --dtmf DIGITS: sent once media flows
   // Test hooks (for the security tests): signal a wrong DTLS fingerprint; corrupt the first N

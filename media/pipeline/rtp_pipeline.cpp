@@ -4,7 +4,7 @@
 // type (RFC 8843 §9.2).
 //
 // Low-delay choices (rtpbin):
-//  - latency = PipelineConfig::jitter_buffer (40 ms by default) with drop-on-latency, so the
+//  - latency = PipelineConfig::jitter_buffer (30 ms by default) with drop-on-latency, so the
 //    jitter buffer never holds more than that: late packets are dropped rather than delaying
 //    everything after them (Opus in-band FEC and PLC cover the gap, see do-lost).
 //  - buffer-mode "slave": the receiver plays at arrival time plus the latency and follows the

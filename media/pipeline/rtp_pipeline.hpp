@@ -51,8 +51,11 @@ struct StreamConfig {
 struct PipelineConfig {
   AudioSource audio_source;
   AudioSink audio_sink;
-  // rtpjitterbuffer latency. Low by default: loopback and LAN calls need little.
-  std::chrono::milliseconds jitter_buffer{40};
+  // rtpjitterbuffer latency. Low by default: loopback and LAN calls need little, and every
+  // millisecond here is a millisecond of mouth-to-ear delay and of call setup (the first packet
+  // waits for it). 30 ms keeps some room for Wi-Fi jitter; --jitter-ms raises it for worse
+  // paths (the buffer does not adapt).
+  std::chrono::milliseconds jitter_buffer{30};
   // Opus in-band FEC and DTX (RFC 7587 useinbandfec / usedtx).
   bool opus_fec = true;
   bool opus_dtx = true;
