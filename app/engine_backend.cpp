@@ -155,13 +155,7 @@ Result<std::vector<jingle::LocalTransport>> EngineBackend::prepare(
   std::vector<jingle::LocalTransport> out;
   for (std::size_t i = 0; i < contents.size(); ++i) {
     call.prepared[contents[i]] = i < media.size() ? media[i] : codecs::MediaType::kAudio;
-    jingle::LocalTransport t;
-    t.ufrag = (*creds)[i].ufrag;
-    t.pwd = (*creds)[i].pwd;
-    t.fingerprint_hash = "sha-256";
-    t.fingerprint =
-        hooks_.wrong_fingerprint ? altered(engine_->fingerprint()) : engine_->fingerprint();
-    out.push_back(std::move(t));
+    out.push_back(local_transport((*creds)[i]));
   }
   return out;
 }
@@ -276,48 +270,41 @@ void EngineBackend::ice_restart(const std::string& sid, const jingle::out::IceRe
   if (transport.empty()) {
     return;
   }
-  engine_->ice_restart(
-      sid, transport, {r.ufrag, r.pwd}, [this, sid, transport](Result<media::IceCredentials> c) {
-        post([this, sid, transport, c] {
-          if (!c) {
-            if (events_.failed) {
-              events_.failed(sid, transport, c.error().describe(),
-                             jingle::Condition::kFailedTransport);
-            }
-            return;
-          }
-          jingle::LocalTransport t;
-          t.ufrag = c->ufrag;
-          t.pwd = c->pwd;
-          t.fingerprint =
-              hooks_.wrong_fingerprint ? altered(engine_->fingerprint()) : engine_->fingerprint();
-          if (events_.ice_restarted) {
-            events_.ice_restarted(sid, transport, std::move(t));
-          }
-        });
-      });
+  engine_->ice_restart(sid, transport, {r.ufrag, r.pwd},
+                       [this, sid, transport](Result<media::IceCredentials> c) {
+                         post([this, sid, transport, c] { restarted(sid, transport, c); });
+                       });
+}
+
+void EngineBackend::restarted(const std::string& sid,
+                              const std::string& transport,
+                              const Result<media::IceCredentials>& c) {
+  if (!c) {
+    if (events_.failed) {
+      events_.failed(sid, transport, c.error().describe(), jingle::Condition::kFailedTransport);
+    }
+    return;
+  }
+  if (events_.ice_restarted) {
+    events_.ice_restarted(sid, transport, local_transport(*c));
+  }
+}
+
+jingle::LocalTransport EngineBackend::local_transport(const media::IceCredentials& c) const {
+  jingle::LocalTransport t;
+  t.ufrag = c.ufrag;
+  t.pwd = c.pwd;
+  t.fingerprint_hash = "sha-256";
+  t.fingerprint =
+      hooks_.wrong_fingerprint ? altered(engine_->fingerprint()) : engine_->fingerprint();
+  return t;
 }
 
 void EngineBackend::restart_ice(const std::string& sid) {
-  engine_->restart_ice(sid, [this, sid](const std::string& transport,
-                                        Result<media::IceCredentials> c) {
-    post([this, sid, transport, c] {
-      if (!c) {
-        if (events_.failed) {
-          events_.failed(sid, transport, c.error().describe(), jingle::Condition::kFailedTransport);
-        }
-        return;
-      }
-      jingle::LocalTransport t;
-      t.ufrag = c->ufrag;
-      t.pwd = c->pwd;
-      t.fingerprint =
-          hooks_.wrong_fingerprint ? altered(engine_->fingerprint()) : engine_->fingerprint();
-      if (events_.ice_restarted) {
-        events_.ice_restarted(sid, transport, std::move(t));
-      }
-    });
-  });
+  engine_->restart_ice(sid,
+                       [this, sid](const std::string& transport, Result<media::IceCredentials> c) {
+                         post([this, sid, transport, c] { restarted(sid, transport, c); });
+                       });
 }
 
 void EngineBackend::remove(const std::string& sid, const std::vector<std::string>& contents) {

@@ -71,6 +71,12 @@ class EngineBackend : public MediaBackend {
   // The transport a content's media rides on (its own, or the BUNDLE group's).
   std::string transport_of(Call& call, const std::string& content);
   void post(std::function<void()> fn);
+  // Our transport as signaled: credentials and our certificate's fingerprint.
+  jingle::LocalTransport local_transport(const media::IceCredentials& c) const;
+  // ICE restarted (by us or at the peer's request): the new credentials go to the session.
+  void restarted(const std::string& sid,
+                 const std::string& transport,
+                 const Result<media::IceCredentials>& c);
 
   boost::asio::io_context& io_;
   Hooks hooks_;
