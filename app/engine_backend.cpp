@@ -120,6 +120,7 @@ Result<std::unique_ptr<EngineBackend>> EngineBackend::create(asio::io_context& i
       }
     });
   };
+  b->configured_servers_ = config.ice_servers;
   auto engine = media::Engine::create(std::move(config), std::move(ev));
   if (!engine) {
     return engine.error();
@@ -133,6 +134,12 @@ EngineBackend::EngineBackend(asio::io_context& io, Hooks hooks) : io_(io), hooks
 EngineBackend::~EngineBackend() {
   alive_.reset();
   engine_.reset();  // joins the media thread: no event can be posted after this
+}
+
+void EngineBackend::set_discovered_servers(std::vector<media::IceServer> servers) {
+  std::vector<media::IceServer> all = configured_servers_;
+  all.insert(all.end(), servers.begin(), servers.end());
+  engine_->set_ice_servers(std::move(all));
 }
 
 void EngineBackend::post(std::function<void()> fn) {

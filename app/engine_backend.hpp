@@ -50,6 +50,9 @@ class EngineBackend : public MediaBackend {
   Result<void> send_dtmf(const std::string& sid, const std::string& digits) override;
   void stats(const std::string& sid, std::function<void(MediaStats)> done) override;
 
+  // STUN/TURN for calls from now on: the configured servers plus these (XEP-0215).
+  void set_discovered_servers(std::vector<media::IceServer> servers);
+
   // Candidate mapping both ways (XEP-0176 §5.1 <candidate/> <-> media::IceCandidate).
   static media::IceCandidate to_media(const jingle::Candidate& c);
   static jingle::Candidate to_jingle(const media::IceCandidate& c);
@@ -66,6 +69,7 @@ class EngineBackend : public MediaBackend {
     bool closed = false;
   };
   EngineBackend(boost::asio::io_context& io, Hooks hooks);
+  std::vector<media::IceServer> configured_servers_;
   // The prepared name a session content name stands for ("" when unknown yet).
   std::string prepared_name(Call& call, const std::string& content, codecs::MediaType media);
   // The transport a content's media rides on (its own, or the BUNDLE group's).

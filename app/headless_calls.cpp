@@ -5,6 +5,7 @@
 #include <charconv>
 #include <chrono>
 
+#include <boost/asio/ip/udp.hpp>
 #include <boost/asio/post.hpp>
 
 #include "media/errc.hpp"
@@ -201,6 +202,107 @@ void HeadlessCalls::step(CallInfo& c, const std::string& what) {
   c.timeline.push_back({{"step", what}, {"t_ms", t_ms()}});
 }
 
+void HeadlessCalls::on_online(const xmpp::Jid& self, bool resumed) {
+  if (!controller_) {
+    return;
+  }
+  controller_->on_online(self, resumed);
+  if (!resumed) {
+    discover_ice_servers();
+  }
+}
+
+void HeadlessCalls::servers_known() {
+  servers_known_ = true;
+  if (servers_timer_) {
+    servers_timer_->cancel();
+  }
+  auto pending = std::move(after_servers_);
+  for (auto& fn : pending) {
+    fn();
+  }
+}
+
+void HeadlessCalls::discover_ice_servers() {
+  // A call placed before the answer waits for it (a server round trip), at most 2 s.
+  servers_timer_ = std::make_unique<asio::steady_timer>(io_, std::chrono::seconds(2));
+  servers_timer_->async_wait([this](const boost::system::error_code& ec) {
+    if (!ec && !servers_known_) {
+      print_({{"event", "ice-servers"},
+              {"discovered", 0},
+              {"error", "no XEP-0215 answer within 2 s"}});
+      servers_known();
+    }
+  });
+  client_.external_services([this](Result<std::vector<xmpp::ExternalService>> services) {
+    if (!services) {
+      // No XEP-0215 on this server (or it refused): the configured servers are all there is.
+      print_({{"event", "ice-servers"}, {"discovered", 0}, {"error", services.error().describe()}});
+      servers_known();
+      return;
+    }
+    auto found = std::make_shared<std::vector<media::IceServer>>();
+    auto pending = std::make_shared<std::size_t>(0);
+    auto finish = [this, found] {
+      json list = json::array();
+      for (const auto& s : *found) {
+        // Never the credentials: only what and where.
+        list.push_back({{"type", s.kind == media::IceServer::Kind::kStun ? "stun" : "turn"},
+                        {"host", s.host},
+                        {"port", s.port},
+                        {"transport", s.transport == media::IceServer::Transport::kUdp   ? "udp"
+                                      : s.transport == media::IceServer::Transport::kTcp ? "tcp"
+                                                                                         : "tls"}});
+      }
+      print_({{"event", "ice-servers"}, {"discovered", found->size()}, {"servers", list}});
+      media_->set_discovered_servers(*found);
+      servers_known();
+    };
+    std::vector<std::pair<media::IceServer, std::string>> todo;
+    for (const auto& s : *services) {
+      media::IceServer m;
+      if (s.type == "stun") {
+        m.kind = media::IceServer::Kind::kStun;
+        if (s.transport == "tcp") {
+          continue;  // libnice does STUN over UDP only
+        }
+      } else if (s.type == "turn" || s.type == "turns") {
+        m.kind = media::IceServer::Kind::kTurn;
+        m.transport = s.type == "turns"      ? media::IceServer::Transport::kTls
+                      : s.transport == "tcp" ? media::IceServer::Transport::kTcp
+                                             : media::IceServer::Transport::kUdp;
+        m.username = s.username;
+        m.password = s.password;
+      } else {
+        continue;
+      }
+      m.port = s.port != 0 ? s.port : (s.type == "turns" ? 5349 : 3478);
+      todo.emplace_back(m, s.host);
+    }
+    if (todo.empty()) {
+      finish();
+      return;
+    }
+    // libnice takes IP literals: resolve names first (asynchronously, on this thread).
+    auto resolver = std::make_shared<asio::ip::udp::resolver>(io_);
+    *pending = todo.size();
+    for (auto& [server, host] : todo) {
+      resolver->async_resolve(host, std::to_string(server.port),
+                              [resolver, server, found, pending, finish](
+                                  const boost::system::error_code& ec,
+                                  const asio::ip::udp::resolver::results_type& results) mutable {
+                                if (!ec && !results.empty()) {
+                                  server.host = results.begin()->endpoint().address().to_string();
+                                  found->push_back(server);
+                                }
+                                if (--*pending == 0) {
+                                  finish();
+                                }
+                              });
+    }
+  });
+}
+
 void HeadlessCalls::on_media_event(const std::string& sid,
                                    const std::string& content,
                                    const std::string& what,
@@ -258,6 +360,11 @@ void HeadlessCalls::arm_stats(const std::string& sid) {
 
 void HeadlessCalls::start_call(const std::string& to, bool video, bool exit_when_done) {
   if (!controller_) {
+    return;
+  }
+  if (!servers_known_) {
+    after_servers_.push_back(
+        [this, to, video, exit_when_done] { start_call(to, video, exit_when_done); });
     return;
   }
   auto j = xmpp::Jid::parse(to);

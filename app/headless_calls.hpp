@@ -36,10 +36,7 @@ class HeadlessCalls {
                 std::function<void(json)> print,
                 std::function<void()> quit);
 
-  void on_online(const xmpp::Jid& self, bool resumed) {
-    if (controller_)
-      controller_->on_online(self, resumed);
-  }
+  void on_online(const xmpp::Jid& self, bool resumed);
   // exit_when_done: quit once this call has ended (exit status: 0 if it connected).
   void start_call(const std::string& to, bool video, bool exit_when_done);
   // accept | reject | hangup | mute | hold | video | dtmf (arg: the digits); an empty sid
@@ -82,6 +79,12 @@ class HeadlessCalls {
                       const std::string& what,
                       const std::string& detail);
   void arm_stats(const std::string& sid);
+  // XEP-0215: the server's STUN/TURN services (names resolved) go to the media engine.
+  void discover_ice_servers();
+  void servers_known();
+  bool servers_known_ = false;  // XEP-0215 answered (or failed, or took too long)
+  std::vector<std::function<void()>> after_servers_;  // calls placed before that
+  std::unique_ptr<boost::asio::steady_timer> servers_timer_;
   void summarise(const jingle::call_out::StateChanged& s, MediaStats stats);
 
   boost::asio::io_context& io_;

@@ -214,6 +214,11 @@ Result<std::vector<IceCredentials>> Engine::prepare(const std::string& sid,
   return std::move(*result);
 }
 
+void Engine::set_ice_servers(std::vector<IceServer> servers) {
+  loop_->post(
+      [this, servers = std::move(servers)]() mutable { config_.ice_servers = std::move(servers); });
+}
+
 void Engine::configure(const std::string& sid, CallMediaConfig config) {
   loop_->post([this, sid, config = std::move(config)]() mutable {
     Call* call = find(sid);

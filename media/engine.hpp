@@ -103,6 +103,9 @@ class Engine {
 
   const std::string& fingerprint() const { return certificate_->fingerprint_sha256(); }
 
+  // STUN/TURN servers for the calls prepared from now on (configured ones plus XEP-0215).
+  void set_ice_servers(std::vector<IceServer> servers);
+
   // One ICE agent per name, gathering at once (trickle): the local credentials, in order.
   Result<std::vector<IceCredentials>> prepare(const std::string& sid,
                                               const std::vector<std::string>& transports);
