@@ -124,6 +124,7 @@ Result<media::EngineConfig> engine_config(const Options& o) {
   media::EngineConfig c;
   c.local_addresses = o.local_addresses;
   c.ipv6 = !o.no_ipv6;
+  c.relay_only = o.relay_only;
   for (const auto& v : o.stun) {
     auto s = parse_server(v, false);
     if (!s)

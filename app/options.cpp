@@ -53,7 +53,9 @@ Media (ICE via libnice, DTLS-SRTP, GStreamer):
   --local-address IP     gather ICE host candidates on this address only (repeatable); libnice
                          skips loopback otherwise, so tests and the demo pass 127.0.0.1
   --stun HOST:PORT       STUN server (IP literal);  --no-ipv6  IPv4 candidates only
-  --turn T:USER:PASS@HOST:PORT   TURN relay, T = udp | tcp | tls (repeatable)
+  --turn T:USER:PASS@HOST:PORT   TURN relay, T = udp | tcp | tls (repeatable); the server's
+                         XEP-0215 services are used as well
+  --relay-only           media only through TURN relays (hides our addresses from the peer)
   --audio-source SPEC    tone:HZ (default tone:440) | marker:HZ | wav:PATH | device[:NAME] | silence
   --audio-sink SPEC      none (default headless) | device[:NAME]
   --record FILE.wav      write the received audio to a WAV file
@@ -207,6 +209,8 @@ Result<Options> parse_options(int argc, char** argv) {
       o.turn.push_back(v);
     } else if (arg == "--no-ipv6") {
       o.no_ipv6 = true;
+    } else if (arg == "--relay-only") {
+      o.relay_only = true;
     } else if (arg == "--audio-source" && value(v)) {
       if (auto s = media::parse_audio_source(v); !s) {
         return usage_error("--audio-source: " + s.error().describe());

@@ -47,6 +47,7 @@ struct Options {
   std::vector<std::string> stun;             // --stun HOST:PORT (IP literal)
   std::vector<std::string> turn;             // --turn udp|tcp|tls:USER:PASS@HOST:PORT
   bool no_ipv6 = false;
+  bool relay_only = false;  // --relay-only: ICE through TURN relays only
   std::string audio_source =
       "tone:440";                   // tone:HZ | marker:HZ | wav:PATH | device[:NAME] | silence
   std::string audio_sink = "none";  // none | device[:NAME]

@@ -153,6 +153,7 @@ Result<std::vector<IceCredentials>> Engine::prepare(const std::string& sid,
       ice.local_addresses = config_.local_addresses;
       ice.servers = config_.ice_servers;
       ice.ipv6 = config_.ipv6;
+      ice.relay_only = config_.relay_only;
       ice.connect_timeout = config_.ice_timeout;
       IceAgent::Events ev;
       ev.local_candidate = [this, sid, name](const IceCandidate& c) {

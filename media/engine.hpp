@@ -37,6 +37,7 @@ struct EngineConfig {
   std::vector<std::string> local_addresses;  // ICE host candidates (empty: all interfaces)
   std::vector<IceServer> ice_servers;
   bool ipv6 = true;
+  bool relay_only = false;  // ICE through TURN relays only
   std::chrono::milliseconds ice_timeout{std::chrono::seconds(10)};
   std::chrono::milliseconds dtls_timeout{std::chrono::seconds(10)};
   PipelineConfig pipeline;

@@ -584,7 +584,8 @@ Result<std::unique_ptr<IceAgent>> IceAgent::create(GMainContext* ctx,
   // Ta (RFC 8445 §14.2): libnice paces checks 20 ms apart by default; a call has one stream
   // of one component and a handful of candidates, so the floor the RFC allows, 5 ms, costs
   // nothing and brings ICE on loopback from about 55 ms down to about 20 ms.
-  g_object_set(G_OBJECT(agent.get()), "stun-pacing-timer", static_cast<guint>(kPacingMs), nullptr);
+  g_object_set(G_OBJECT(agent.get()), "stun-pacing-timer", static_cast<guint>(kPacingMs),
+               "force-relay", static_cast<gboolean>(config.relay_only), nullptr);
 
   // Host candidate addresses. libnice enumerates the interfaces itself when none is given
   // (skipping loopback); we do that enumeration here only to leave IPv6 out.

@@ -66,7 +66,10 @@ struct IceConfig {
   std::vector<std::string> local_addresses;
   std::vector<IceServer> servers;
   bool ipv6 = true;
-  bool tcp = false;  // RFC 6544 ICE-TCP host candidates (off: no peer of ours needs them)
+  bool tcp = false;
+  // Only relayed candidates are used (libnice "force-relay"): the peer never learns our
+  // addresses, at the cost of a TURN hop.
+  bool relay_only = false;  // RFC 6544 ICE-TCP host candidates (off: no peer of ours needs them)
   // No check succeeded within this time after remote candidates arrived: failed. The clock
   // starts when the first remote candidates (or end-of-candidates) are applied, i.e. once the
   // remote credentials are known too; a responder should apply them when it sends its own

@@ -5,9 +5,14 @@
 // Reject, retract, busy and the signaling of hold/mute run with the same media in
 // tests/integration/call_test.cpp; here: what is heard.
 #include <algorithm>
+#include <arpa/inet.h>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
+#include <netinet/in.h>
 #include <string>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -275,6 +280,83 @@ TEST(AudioCalls, IceRestartKeepsTheCallGoing) {
   EXPECT_EQ((*a)["termination"]["reason"], "success") << *a;
   EXPECT_EQ(alice.quit(), 0);
   EXPECT_EQ(bob.quit(), 0);
+}
+
+// A free UDP port on 127.0.0.1 (bound, read, released) for the test's TURN server.
+int free_udp_port() {
+  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  int port = 0;
+  if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
+    port = ntohs(a.sin_port);
+  }
+  if (fd >= 0)
+    ::close(fd);
+  return port;
+}
+
+// TURN (RFC 8656) learned through XEP-0215: the test's Prosody announces a coturn on
+// 127.0.0.1 with REST credentials (the shared secret of tools/local-server), both sides are
+// --relay-only, and the call's media goes through the relay.
+TEST(AudioCalls, TurnRelayFromExternalServices) {
+  const int turn_port = free_udp_port();
+  ASSERT_GT(turn_port, 0);
+  std::string error;
+  char tmpl[] = "/tmp/jcall-turn-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  auto turn = ChildProcess::spawn(
+      {{"turnserver", "-n", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1",
+        "--listening-port=" + std::to_string(turn_port), "--use-auth-secret",
+        "--static-auth-secret=jcall-test-turn-secret", "--realm=localhost", "--no-tls", "--no-dtls",
+        "--no-cli", "--allow-loopback-peers", "--no-tcp-relay", "--log-file=stdout", "--simple-log",
+        "--pidfile=" + dir + "/turnserver.pid", "--userdb=" + dir + "/turndb"},
+       {},
+       true,
+       true},
+      &error);
+  ASSERT_TRUE(turn) << error;
+  // Bounded wait until coturn has made its servers (their UDP listeners are open by then).
+  bool listening = false;
+  for (int i = 0; i < 200 && !listening; ++i) {
+    auto line = turn->read_line(50ms);
+    listening = line && line->find("Total General servers") != std::string::npos;
+  }
+  ASSERT_TRUE(listening) << "coturn did not start";
+
+  ProsodyServer::Options options;
+  options.accounts = {{"alice", "alice-pw-1"}, {"bob", "bob-pw-2"}};
+  options.turn_port = turn_port;
+  auto server = ProsodyServer::start(options, &error);
+  ASSERT_TRUE(server) << error;
+  Jcall bob(*server, "bob@localhost/desk", "bob-pw-2",
+            {"--answer", "--audio-source", "tone:880", "--relay-only"});
+  online(bob);
+  auto servers = bob.wait_event("ice-servers");
+  ASSERT_TRUE(servers) << bob.raw();
+  EXPECT_EQ((*servers)["discovered"], 2) << *servers;
+  Jcall alice(*server, "alice@localhost/phone", "alice-pw-1",
+              {"--call", "bob@localhost", "--relay-only", "--hangup-after", "2.5"});
+  auto a = alice.wait_event("call-summary", 30s);
+  ASSERT_TRUE(a) << alice.raw();
+  auto b = bob.wait_event("call-summary", 15s);
+  ASSERT_TRUE(b) << bob.raw();
+  for (const json* s : {&*a, &*b}) {
+    EXPECT_EQ((*s)["audio_flowed"], true) << *s;
+    EXPECT_EQ((*s)["transport"]["local"]["type"], "relay") << *s;
+    // The relayed address is the TURN server's relay address, not our own socket.
+    EXPECT_EQ((*s)["transport"]["local"]["ip"], "127.0.0.1") << *s;
+  }
+  EXPECT_NEAR(audio_stream(*b)["received_tone"]["frequency_hz"].get<double>(), 440, 5.0) << *b;
+  EXPECT_NEAR(audio_stream(*a)["received_tone"]["frequency_hz"].get<double>(), 880, 5.0) << *a;
+  EXPECT_EQ(alice.finish(), 0);
+  EXPECT_EQ(bob.quit(), 0);
+  turn.reset();  // SIGTERM, reaped
+  std::filesystem::remove_all(dir);
 }
 
 TEST(AudioCalls, WrongFingerprintEndsWithSecurityErrorAndNothingIsPlayed) {

@@ -360,8 +360,13 @@ std::unique_ptr<ProsodyServer> ProsodyServer::start(Options options, std::string
   std::unique_ptr<ProsodyServer> server(new ProsodyServer());
   server->dir_ = templ;
 
-  std::vector<std::string> args = {"start", "--dir", server->dir_, "--hibernation",
-                                   std::to_string(options.hibernation_s)};
+  std::vector<std::string> args = {"start",
+                                   "--dir",
+                                   server->dir_,
+                                   "--hibernation",
+                                   std::to_string(options.hibernation_s),
+                                   "--turn-port",
+                                   std::to_string(options.turn_port)};
   for (const auto& [user, pass] : options.accounts) {
     args.push_back("--account");
     args.push_back(user + ":" + pass);

@@ -78,6 +78,7 @@ class ProsodyServer {
     std::string cert_host;  // SAN DNS name of the server certificate; default: domain
     bool tls = true;        // false: no TLS at all, PLAIN offered in the clear
     int hibernation_s = 60;
+    int turn_port = 3478;  // where XEP-0215 says STUN/TURN are (a test may run coturn there)
   };
 
   // Returns nullptr on failure; the reason (script stderr, log tail) is
