@@ -33,13 +33,14 @@ std::string usage() {
   --trace-xml            print every XML byte sent and received on stderr (SASL redacted)
   --max-attempts N       give up after N consecutive failed connection attempts (default 12)
 
-Calls (Jingle RTP with XEP-0353 message initiation; media is a loopback test transport that
-only proves the exchanged candidates reach the other process, until real media arrives):
+Calls (Jingle RTP with XEP-0353 message initiation; ICE, DTLS-SRTP, Opus/G.722/G.711):
   --call JID             call JID (bare: every device rings; full: that device) once online;
-                         exit when the call has ended: status 0 if it connected, else 1
-  --video                with --call: audio and video
+                         exit when the call has ended: status 0 if it connected and audio
+                         flowed both ways, else 1
+  --video                with --call: audio and video (video is negotiated, not yet carried)
   --answer               accept every incoming call (and video the peer adds)
-  --answer-once          like --answer, and exit when the first call has ended (0 if it connected)
+  --answer-once          like --answer, and exit when the first call has ended (0 if it
+                         connected and audio flowed both ways)
   --answer-delay MS      let it ring this long before accepting
   --reject               decline every incoming call
   --busy                 refuse every incoming call with <busy/> (do not disturb)

@@ -1397,7 +1397,10 @@ class Pipeline final : public RtpPipeline {
         if (clock_rate <= 0 && s.send_codec) {
           clock_rate = static_cast<gint>(s.send_codec->clock_rate);
         }
-        st.packets_lost = lost;
+        // RFC 3550 §6.4.1 lets the cumulative count go negative (duplicates); rtpbin also
+        // reports -1 on a clean stream, counting a packet its source probation held twice.
+        // A user reads "lost", so nothing below 0 is shown.
+        st.packets_lost = std::max(lost, 0);
         st.jitter_ms = clock_rate > 0 ? jitter * 1000.0 / clock_rate : 0;
       }
     }

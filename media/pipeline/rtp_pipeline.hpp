@@ -69,7 +69,7 @@ struct StreamStats {
   std::uint64_t bytes_sent = 0;
   std::uint64_t packets_received = 0;
   std::uint64_t bytes_received = 0;
-  std::int64_t packets_lost = 0;  // from the jitter buffer / RTP source stats
+  std::int64_t packets_lost = 0;  // from the RTP source stats, never below 0
   double jitter_ms = 0;           // interarrival jitter (RFC 3550 §6.4.1)
   std::optional<double> rtt_ms;   // from RTCP SR/RR (LSR/DLSR)
   std::uint64_t rtcp_sent = 0;
