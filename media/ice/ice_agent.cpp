@@ -284,14 +284,7 @@ class NiceIceAgent final : public IceAgent {
     // nice_agent_send), so a selected pair is what counts, not the state.
     if (!selected_ || state_ == IceState::kFailed)
       return make_error(Errc::not_connected, "ICE has no selected candidate pair yet");
-    if (datagram.size() > G_MAXUINT16)
-      return make_error(Errc::invalid_argument, "datagram larger than 65535 bytes");
-    const gint sent =
-        nice_agent_send(agent_.get(), stream_id_, kComponent, static_cast<guint>(datagram.size()),
-                        reinterpret_cast<const gchar*>(datagram.data()));
-    if (sent < 0 || static_cast<std::size_t>(sent) != datagram.size())
-      return make_error(Errc::ice_error, "libnice could not send the datagram");
-    return {};
+    return send_from_any_thread(datagram);
   }
 
   Result<void> send_from_any_thread(std::span<const std::uint8_t> datagram) override {

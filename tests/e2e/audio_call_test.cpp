@@ -36,11 +36,6 @@ std::unique_ptr<ProsodyServer> start_server() {
   return server;
 }
 
-void online(Jcall& j) {
-  ASSERT_TRUE(j.wait_event("connected")) << j.raw();
-  ASSERT_TRUE(j.wait_event("roster")) << j.raw();
-}
-
 const json& audio_stream(const json& summary) {
   static const json kNone;
   for (const auto& s : summary["streams"]) {

@@ -54,25 +54,6 @@ std::vector<std::string> states(const Jcall& j, const std::string& sid) {
   return out;
 }
 
-// want appears in got in this order (other entries may come between).
-::testing::AssertionResult in_order(const std::vector<std::string>& got,
-                                    const std::vector<std::string>& want) {
-  std::size_t i = 0;
-  for (const auto& g : got) {
-    if (i < want.size() && g == want[i]) {
-      ++i;
-    }
-  }
-  if (i == want.size()) {
-    return ::testing::AssertionSuccess();
-  }
-  std::string s;
-  for (const auto& g : got) {
-    s += "\n  " + g;
-  }
-  return ::testing::AssertionFailure() << "missing '" << want[i] << "' (in order) in:" << s;
-}
-
 bool has(const std::vector<std::string>& v, const std::string& x) {
   return std::find(v.begin(), v.end(), x) != v.end();
 }
@@ -87,12 +68,6 @@ auto signal(const std::string& sid, const std::string& dir_what) {
     return e["event"] == "call-signal" && e["sid"] == sid &&
            e["dir"].get<std::string>() + " " + e["what"].get<std::string>() == dir_what;
   };
-}
-
-// Logs in and waits until the server has our initial presence (the roster comes first).
-void online(Jcall& j) {
-  ASSERT_TRUE(j.wait_event("connected")) << j.raw();
-  ASSERT_TRUE(j.wait_event("roster")) << j.raw();
 }
 
 TEST(Calls, JmiProposeRingingProceedThenJingleUntilTerminate) {

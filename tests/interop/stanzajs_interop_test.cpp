@@ -416,25 +416,6 @@ class JcallRun {
   std::string raw_;
 };
 
-// want appears in got in this order (other entries may come between).
-::testing::AssertionResult in_order(const std::vector<std::string>& got,
-                                    const std::vector<std::string>& want) {
-  std::size_t i = 0;
-  for (const auto& g : got) {
-    if (i < want.size() && g == want[i]) {
-      ++i;
-    }
-  }
-  if (i == want.size()) {
-    return ::testing::AssertionSuccess();
-  }
-  std::string s;
-  for (const auto& g : got) {
-    s += "\n  " + g;
-  }
-  return ::testing::AssertionFailure() << "missing '" << want[i] << "' (in order) in:" << s;
-}
-
 // The peer's timeline has these steps in this order (its keys carry milliseconds).
 // j[path[0]][path[1]]...; null where any of it is missing (a const json has no operator[] for
 // that).

@@ -116,4 +116,27 @@ bool Jcall::store(const std::string& line) {
   return true;
 }
 
+void online(Jcall& j) {
+  ASSERT_TRUE(j.wait_event("connected")) << j.raw();
+  ASSERT_TRUE(j.wait_event("roster")) << j.raw();
+}
+
+::testing::AssertionResult in_order(const std::vector<std::string>& got,
+                                    const std::vector<std::string>& want) {
+  std::size_t i = 0;
+  for (const auto& g : got) {
+    if (i < want.size() && g == want[i]) {
+      ++i;
+    }
+  }
+  if (i == want.size()) {
+    return ::testing::AssertionSuccess();
+  }
+  std::string s;
+  for (const auto& g : got) {
+    s += "\n  " + g;
+  }
+  return ::testing::AssertionFailure() << "missing '" << want[i] << "' (in order) in:" << s;
+}
+
 }  // namespace jcall::test

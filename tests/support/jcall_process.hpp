@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "support/prosody_fixture.hpp"
@@ -58,5 +59,12 @@ class Jcall {
   std::string raw_;
   std::string password_;
 };
+
+// Logs in and waits until the server has our initial presence (the roster comes first).
+void online(Jcall& j);
+
+// want appears in got in this order (other entries may come between).
+::testing::AssertionResult in_order(const std::vector<std::string>& got,
+                                    const std::vector<std::string>& want);
 
 }  // namespace jcall::test
