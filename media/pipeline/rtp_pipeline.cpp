@@ -1096,8 +1096,15 @@ class Pipeline final : public RtpPipeline {
     GstElement* tee = head.back();
 
     // Analysis: 16 kHz mono S16 into an appsink that syncs, so a buffer arrives when it plays.
+    // When it is the only branch (headless, not recording) it runs in the decoder's thread:
+    // a queue would add a thread hop per buffer for nothing.
+    const bool only_analysis =
+        config_.audio_sink.kind != AudioSink::Kind::kDevice && !config_.audio_sink.record_path;
     std::vector<GstElement*> analysis;
     for (const char* f : {"queue", "audioconvert", "audioresample"}) {
+      if (only_analysis && std::string_view(f) == "queue") {
+        continue;
+      }
       auto x = add(s, f);
       if (!x) {
         return x.error();
@@ -1125,17 +1132,37 @@ class Pipeline final : public RtpPipeline {
       return r;
     }
 
-    // Playback.
-    std::vector<GstElement*> play;
-    for (const char* f : {"queue", "volume"}) {
-      auto x = add(s, f);
-      if (!x) {
-        return x.error();
+    // Playback, to a device. Headless (sink "none") there is no playback branch at all: the
+    // analysis appsink syncs to the clock like a sink would, and a second branch with its own
+    // queue thread only cost CPU (tools/bench cpu).
+    if (config_.audio_sink.kind == AudioSink::Kind::kDevice) {
+      std::vector<GstElement*> play;
+      for (const char* f : {"queue", "volume"}) {
+        auto x = add(s, f);
+        if (!x) {
+          return x.error();
+        }
+        play.push_back(*x);
       }
-      play.push_back(*x);
-    }
-    s.playback_volume = play.back();
-    if (echo_cancel(s)) {
+      s.playback_volume = play.back();
+      if (echo_cancel(s)) {
+        for (const char* f : {"audioconvert", "audioresample"}) {
+          auto x = add(s, f);
+          if (!x) {
+            return x.error();
+          }
+          play.push_back(*x);
+        }
+        auto pcaps =
+            add_capsfilter(s, gst_caps_new_simple("audio/x-raw", "format", G_TYPE_STRING, "S16LE",
+                                                  "rate", G_TYPE_INT, kSourceRate, nullptr));
+        auto probe = pcaps ? add(s, "webrtcechoprobe", s.probe_name.c_str()) : pcaps;
+        if (!probe) {
+          return probe.error();
+        }
+        play.push_back(*pcaps);
+        play.push_back(*probe);
+      }
       for (const char* f : {"audioconvert", "audioresample"}) {
         auto x = add(s, f);
         if (!x) {
@@ -1143,25 +1170,7 @@ class Pipeline final : public RtpPipeline {
         }
         play.push_back(*x);
       }
-      auto pcaps =
-          add_capsfilter(s, gst_caps_new_simple("audio/x-raw", "format", G_TYPE_STRING, "S16LE",
-                                                "rate", G_TYPE_INT, kSourceRate, nullptr));
-      auto probe = pcaps ? add(s, "webrtcechoprobe", s.probe_name.c_str()) : pcaps;
-      if (!probe) {
-        return probe.error();
-      }
-      play.push_back(*pcaps);
-      play.push_back(*probe);
-    }
-    for (const char* f : {"audioconvert", "audioresample"}) {
-      auto x = add(s, f);
-      if (!x) {
-        return x.error();
-      }
-      play.push_back(*x);
-    }
-    GstElement* sink = nullptr;
-    if (config_.audio_sink.kind == AudioSink::Kind::kDevice) {
+      GstElement* sink = nullptr;
       if (config_.audio_sink.name.empty()) {
         sink = gst_element_factory_make("autoaudiosink", nullptr);
         if (sink == nullptr) {
@@ -1176,21 +1185,15 @@ class Pipeline final : public RtpPipeline {
       }
       gst_bin_add(GST_BIN(pipeline_.get()), sink);
       s.elements.push_back(sink);
-    } else {
-      auto f = add(s, "fakesink");
-      if (!f) {
-        return f.error();
+      set_arg(sink, "sync", "true");
+      set_arg(sink, "async", "false");
+      play.push_back(sink);
+      if (auto r = link_chain(play); !r) {
+        return r;
       }
-      sink = *f;
-    }
-    set_arg(sink, "sync", "true");
-    set_arg(sink, "async", "false");
-    play.push_back(sink);
-    if (auto r = link_chain(play); !r) {
-      return r;
-    }
-    if (auto r = link(tee, play.front()); !r) {
-      return r;
+      if (auto r = link(tee, play.front()); !r) {
+        return r;
+      }
     }
 
     // Recording.
