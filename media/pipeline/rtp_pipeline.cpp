@@ -308,8 +308,11 @@ struct Stream {
   GstElement* volume = nullptr;
   GstElement* valve = nullptr;
   GstElement* dtmf_src = nullptr;
-  GstElement* rtp_src = nullptr;
-  GstElement* rtcp_src = nullptr;
+  // Received RTP and RTCP enter rtpbin through pads of our own, pushed from the home thread
+  // (the ICE receive): no appsrc, so no extra queue and streaming thread per packet.
+  GObjectPtr<GstPad> rtp_in;
+  GObjectPtr<GstPad> rtcp_in;
+  bool in_primed = false;  // stream-start, caps and segment sent on both
   GstElement* selector = nullptr;
   GstElement* playback_volume = nullptr;
   GstElement* record_queue = nullptr;
@@ -358,6 +361,9 @@ class Pipeline final : public RtpPipeline {
     if (pipeline_) {
       gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
     }
+    for (auto& s : streams_) {
+      drop_incoming(*s);
+    }
     bus_watch_.reset();
     if (rtpbin_ != nullptr) {
       g_signal_handlers_disconnect_by_data(rtpbin_, this);
@@ -371,9 +377,8 @@ class Pipeline final : public RtpPipeline {
     gst_init(nullptr, nullptr);
     pipeline_ = GObjectPtr<GstElement>::adopt(
         GST_ELEMENT(gst_object_ref_sink(gst_pipeline_new("jcall-rtp"))));
-    GstClock* clock = gst_system_clock_obtain();  // GST_CLOCK_TYPE_MONOTONIC
-    gst_pipeline_use_clock(GST_PIPELINE(pipeline_.get()), clock);
-    gst_object_unref(clock);
+    clock_ = GObjectPtr<GstClock>::adopt(gst_system_clock_obtain());  // CLOCK_MONOTONIC
+    gst_pipeline_use_clock(GST_PIPELINE(pipeline_.get()), clock_.get());
 
     rtpbin_ = gst_element_factory_make("rtpbin", "rtpbin");
     if (rtpbin_ == nullptr) {
@@ -481,6 +486,7 @@ class Pipeline final : public RtpPipeline {
       gst_element_set_locked_state(e, TRUE);
       gst_element_set_state(e, GST_STATE_NULL);
     }
+    drop_incoming(*stream);
     for (auto& pad : stream->rtpbin_pads) {
       gst_element_release_request_pad(rtpbin_, pad.get());
     }
@@ -518,17 +524,29 @@ class Pipeline final : public RtpPipeline {
         targets.push_back(s);
       }
     }
+    if (!started_ || stopped_) {
+      return;
+    }
+    // Timestamps as appsrc's do-timestamp gave them: the running time of arrival.
+    const GstClockTime now = gst_clock_get_time(clock_.get());
+    const GstClockTime base = gst_element_get_base_time(pipeline_.get());
+    const GstClockTime running = now > base ? now - base : 0;
     for (Stream* s : targets) {
-      GstElement* src = rtcp ? s->rtcp_src : s->rtp_src;
-      if (src == nullptr) {
+      GstPad* pad = rtcp ? s->rtcp_in.get() : s->rtp_in.get();
+      if (pad == nullptr) {
         continue;
+      }
+      if (!s->in_primed) {
+        prime_incoming(*s);
       }
       (rtcp ? s->rtcp_received : s->packets_received)++;
       if (!rtcp) {
         s->bytes_received += packet.size();
       }
-      gst_app_src_push_buffer(GST_APP_SRC(src),
-                              gst_buffer_new_memdup(packet.data(), packet.size()));
+      GstBuffer* b = gst_buffer_new_memdup(packet.data(), packet.size());
+      GST_BUFFER_PTS(b) = running;
+      GST_BUFFER_DTS(b) = running;
+      (void)gst_pad_push(pad, b);  // FLUSHING while the pipeline stops: dropped
     }
   }
 
@@ -805,15 +823,11 @@ class Pipeline final : public RtpPipeline {
         return pipeline_error("cannot link rtpbin " + pad_name);
       }
     }
-    auto rtcp_src = add(s, "appsrc");
-    if (!rtcp_src) {
-      return rtcp_src.error();
+    auto rtcp_in = incoming_pad(s, "recv_rtcp_sink_" + std::to_string(s.session));
+    if (!rtcp_in) {
+      return rtcp_in.error();
     }
-    setup_incoming_src(*rtcp_src, "application/x-rtcp");
-    s.rtcp_src = *rtcp_src;
-    if (auto r = link_to_rtpbin(s, *rtcp_src, "recv_rtcp_sink_" + std::to_string(s.session)); !r) {
-      return r;
-    }
+    s.rtcp_in = std::move(*rtcp_in);
     if (s.config.receive) {
       return build_receive(s);
     }
@@ -1060,24 +1074,65 @@ class Pipeline final : public RtpPipeline {
     gst_app_sink_set_callbacks(GST_APP_SINK(sink), &cb, outgoing_.back().get(), nullptr);
   }
 
-  static void setup_incoming_src(GstElement* src, const char* caps_text) {
-    GstCaps* caps = gst_caps_from_string(caps_text);
-    g_object_set(src, "caps", caps, "format", GST_FORMAT_TIME, "is-live", TRUE, "do-timestamp",
-                 TRUE, "max-bytes", guint64{1} << 20, nullptr);
-    gst_util_set_object_arg(G_OBJECT(src), "leaky-type", "downstream");
-    gst_caps_unref(caps);
+  // A source pad of no element, linked to rtpbin's request pad and active in push mode (as
+  // GstCheck drives elements): received packets are pushed into it from the home thread.
+  Result<GObjectPtr<GstPad>> incoming_pad(Stream& s, const std::string& rtpbin_pad) {
+    GstPad* sink = gst_element_request_pad_simple(rtpbin_, rtpbin_pad.c_str());
+    if (sink == nullptr) {
+      return pipeline_error("rtpbin refused pad " + rtpbin_pad);
+    }
+    s.rtpbin_pads.push_back(GObjectPtr<GstPad>::adopt(sink));
+    auto src = GObjectPtr<GstPad>::adopt(
+        GST_PAD(gst_object_ref_sink(gst_pad_new(("in_" + rtpbin_pad).c_str(), GST_PAD_SRC))));
+    if (gst_pad_link(src.get(), sink) != GST_PAD_LINK_OK) {
+      return pipeline_error("cannot link the received packets to rtpbin " + rtpbin_pad);
+    }
+    gst_pad_set_active(src.get(), TRUE);
+    return src;
+  }
+
+  // stream-start, caps and a TIME segment: sticky, so they also reach rtpbin again after a
+  // flush with the next buffer.
+  void prime_incoming(Stream& s) {
+    s.in_primed = true;
+    for (auto [pad, caps_text] : {std::pair{s.rtp_in.get(), "application/x-rtp"},
+                                  std::pair{s.rtcp_in.get(), "application/x-rtcp"}}) {
+      if (pad == nullptr) {
+        continue;
+      }
+      gchar* id = gst_pad_create_stream_id(pad, GST_ELEMENT(pipeline_.get()), nullptr);
+      gst_pad_push_event(pad, gst_event_new_stream_start(id));
+      g_free(id);
+      GstCaps* caps = gst_caps_from_string(caps_text);
+      gst_pad_push_event(pad, gst_event_new_caps(caps));
+      gst_caps_unref(caps);
+      GstSegment segment;
+      gst_segment_init(&segment, GST_FORMAT_TIME);
+      gst_pad_push_event(pad, gst_event_new_segment(&segment));
+    }
+  }
+
+  // Unlinks and deactivates a stream's incoming pads (before its rtpbin pads are released).
+  static void drop_incoming(Stream& s) {
+    for (GObjectPtr<GstPad>* p : {&s.rtp_in, &s.rtcp_in}) {
+      if (!*p) {
+        continue;
+      }
+      if (GstPad* peer = gst_pad_get_peer(p->get())) {
+        gst_pad_unlink(p->get(), peer);
+        gst_object_unref(peer);
+      }
+      gst_pad_set_active(p->get(), FALSE);
+      p->reset();
+    }
   }
 
   Result<void> build_receive(Stream& s) {
-    auto rtp_src = add(s, "appsrc");
-    if (!rtp_src) {
-      return rtp_src.error();
+    auto rtp_in = incoming_pad(s, "recv_rtp_sink_" + std::to_string(s.session));
+    if (!rtp_in) {
+      return rtp_in.error();
     }
-    setup_incoming_src(*rtp_src, "application/x-rtp");
-    s.rtp_src = *rtp_src;
-    if (auto r = link_to_rtpbin(s, *rtp_src, "recv_rtp_sink_" + std::to_string(s.session)); !r) {
-      return r;
-    }
+    s.rtp_in = std::move(*rtp_in);
     // input-selector <- decoders (one per received SSRC/PT), then a tee to the analysis,
     // the playback and the recording.
     std::vector<GstElement*> head;
@@ -1718,6 +1773,7 @@ class Pipeline final : public RtpPipeline {
   bool sdes_set_ = false;
   bool started_ = false;
   bool stopped_ = false;
+  GObjectPtr<GstClock> clock_;
   bool muted_ = false;
   bool on_hold_ = false;
 };
