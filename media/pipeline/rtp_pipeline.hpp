@@ -5,7 +5,8 @@
 //
 //   send:    source -> [echo probe] -> encoder -> payloader -> rtpbin send_rtp_sink_N
 //            rtpbin send_rtp_src_N / send_rtcp_src_N -> appsink -> Events::outgoing
-//   receive: receive(packet) -> appsrc -> rtpbin recv_rtp_sink_N / recv_rtcp_sink_N
+//   receive: receive(packet) -> a pad of ours, pushed on the calling thread -> rtpbin
+//            recv_rtp_sink_N / recv_rtcp_sink_N
 //            -> jitter buffer -> ptdemux -> depayloader -> decoder -> analysis + sink
 //            telephone-event PT -> rtpdtmfdepay -> Events::dtmf
 //
