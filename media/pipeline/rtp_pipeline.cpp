@@ -1084,11 +1084,23 @@ class Pipeline final : public RtpPipeline {
     s.rtpbin_pads.push_back(GObjectPtr<GstPad>::adopt(sink));
     auto src = GObjectPtr<GstPad>::adopt(
         GST_PAD(gst_object_ref_sink(gst_pad_new(("in_" + rtpbin_pad).c_str(), GST_PAD_SRC))));
+    // A live source, as appsrc is-live was: without this the latency query finds nothing
+    // live upstream, the sinks do not wait for the jitter buffer's latency, and playout (and
+    // the mouth-to-ear figures) lose their meaning.
+    gst_pad_set_query_function(src.get(), &Pipeline::incoming_query);
     if (gst_pad_link(src.get(), sink) != GST_PAD_LINK_OK) {
       return pipeline_error("cannot link the received packets to rtpbin " + rtpbin_pad);
     }
     gst_pad_set_active(src.get(), TRUE);
     return src;
+  }
+
+  static gboolean incoming_query(GstPad* pad, GstObject* parent, GstQuery* query) noexcept {
+    if (GST_QUERY_TYPE(query) == GST_QUERY_LATENCY) {
+      gst_query_set_latency(query, TRUE, 0, GST_CLOCK_TIME_NONE);
+      return TRUE;
+    }
+    return gst_pad_query_default(pad, parent, query);
   }
 
   // stream-start, caps and a TIME segment: sticky, so they also reach rtpbin again after a
