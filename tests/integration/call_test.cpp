@@ -32,17 +32,6 @@ std::unique_ptr<ProsodyServer> start_server() {
   return server;
 }
 
-// The call stanzas of one call as "sent propose", "received session-accept", ... in order.
-std::vector<std::string> signals(const Jcall& j, const std::string& sid) {
-  std::vector<std::string> out;
-  for (const auto& e : j.all("call-signal")) {
-    if (e["sid"] == sid) {
-      out.push_back(e["dir"].get<std::string>() + " " + e["what"].get<std::string>());
-    }
-  }
-  return out;
-}
-
 // The states the user saw for one call, in order.
 std::vector<std::string> states(const Jcall& j, const std::string& sid) {
   std::vector<std::string> out;

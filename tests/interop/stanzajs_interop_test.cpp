@@ -317,103 +317,32 @@ class StanzaPeer {
 };
 
 // `jcall --headless --json` as alice, against the kit's server; its stderr in a file.
-class JcallRun {
+class JcallRun : public Jcall {
  public:
   JcallRun(const std::string& work_dir, const PeerKitServer& server, std::vector<std::string> args)
-      : stderr_file_(work_dir + "/jcall.stderr") {
-    std::vector<std::string> argv = {
-        jcall_binary(),   "--headless",       "--json",        "--jid", kJcallFullJid,
-        "--password-env", "JCALL_INTEROP_PW", "--server",      kServer, "--cafile",
-        server.cafile(),  "--exit-after",     kJcallExitAfterS};
-    argv.insert(argv.end(), args.begin(), args.end());
-    ChildProcess::Options options;
-    options.argv = with_stderr_to(stderr_file_, argv);
-    options.env = {std::string("JCALL_INTEROP_PW=") + kJcallPassword};
-    std::string error;
-    process_ = ChildProcess::spawn(options, &error);
-    EXPECT_NE(process_, nullptr) << error;
-  }
+      : Jcall(options(work_dir + "/jcall.stderr", server, std::move(args))),
+        stderr_file_(work_dir + "/jcall.stderr") {}
 
-  // Reads events until one satisfies pred (bounded); returns it. Each event is returned once.
-  std::optional<json> wait_for(const std::function<bool(const json&)>& pred, milliseconds timeout) {
-    while (checked_ < events_.size()) {  // read earlier, e.g. by finish()
-      const json& e = events_[checked_++];
-      if (pred(e)) {
-        return e;
-      }
-    }
-    const auto deadline = Clock::now() + timeout;
-    while (process_ && Clock::now() < deadline) {
-      auto line = process_->read_line(milliseconds(remaining_ms(deadline)));
-      if (!line) {
-        if (process_->stdout_eof()) {
-          break;
-        }
-        continue;
-      }
-      if (store(*line)) {
-        const json& e = events_[checked_++];
-        if (pred(e)) {
-          return e;
-        }
-      }
-    }
-    return std::nullopt;
-  }
-
-  std::optional<json> wait_event(const std::string& name, milliseconds timeout) {
-    return wait_for([&](const json& e) { return e.value("event", "") == name; }, timeout);
-  }
-
-  // Reads the rest of the output; the exit code (bounded), nullopt if it did not exit.
-  std::optional<int> finish(milliseconds timeout) {
-    if (!process_) {
-      return std::nullopt;
-    }
-    const auto deadline = Clock::now() + timeout;
-    while (auto line = process_->read_line(milliseconds(remaining_ms(deadline)))) {
-      store(*line);
-    }
-    const auto status = process_->wait(milliseconds(std::max(remaining_ms(deadline), 1000)));
-    if (!status || !WIFEXITED(*status)) {
-      return std::nullopt;
-    }
-    return WEXITSTATUS(*status);
-  }
-
-  // "sent propose", "received session-accept", ...: the call stanzas of call sid, in order.
-  std::vector<std::string> signals(const std::string& sid) const {
-    std::vector<std::string> out;
-    for (const auto& e : events_) {
-      if (e.value("event", "") == "call-signal" && e.value("sid", "") == sid) {
-        out.push_back(e.value("dir", "") + " " + e.value("what", ""));
-      }
-    }
-    return out;
-  }
-
-  const std::string& raw() const { return raw_; }
   std::string stderr_tail(std::size_t lines) const {
     return last_lines(read_file(stderr_file_), lines);
   }
 
  private:
-  bool store(const std::string& line) {
-    raw_ += line + "\n";
-    json ev = json::parse(line, nullptr, false);
-    if (!ev.is_object()) {
-      ADD_FAILURE() << "jcall printed a line that is not a JSON object: " << line;
-      return false;
-    }
-    events_.push_back(std::move(ev));
-    return true;
+  static ChildProcess::Options options(const std::string& stderr_file,
+                                       const PeerKitServer& server,
+                                       std::vector<std::string> args) {
+    std::vector<std::string> argv = {
+        jcall_binary(),   "--headless",       "--json",        "--jid", kJcallFullJid,
+        "--password-env", "JCALL_INTEROP_PW", "--server",      kServer, "--cafile",
+        server.cafile(),  "--exit-after",     kJcallExitAfterS};
+    argv.insert(argv.end(), args.begin(), args.end());
+    ChildProcess::Options o;
+    o.argv = with_stderr_to(stderr_file, argv);
+    o.env = {std::string("JCALL_INTEROP_PW=") + kJcallPassword};
+    return o;
   }
 
   std::string stderr_file_;
-  std::unique_ptr<ChildProcess> process_;
-  std::vector<json> events_;
-  std::size_t checked_ = 0;
-  std::string raw_;
 };
 
 // The peer's timeline has these steps in this order (its keys carry milliseconds).
@@ -645,13 +574,13 @@ TEST_F(StanzaJsInterop, JcallCallsBareJidWithJmi) {
   ASSERT_NO_FATAL_FAILURE(start_answering_peer());
   start_calling_jcall("bob@localhost");
   finish_call();
-  const auto signals = jcall_->signals(sid_of(summary_));
-  EXPECT_TRUE(in_order(signals, {"sent propose", "received ringing", "received proceed",
-                                 "sent session-initiate", "received session-accept"}));
-  expect_trickle(signals);
+  const auto steps = signals(*jcall_, sid_of(summary_));
+  EXPECT_TRUE(in_order(steps, {"sent propose", "received ringing", "received proceed",
+                               "sent session-initiate", "received session-accept"}));
+  expect_trickle(steps);
   // XEP-0353: both parties announce the end with <finish/> (the peer's may arrive after jcall
   // has gone, so only jcall's own is checked).
-  EXPECT_TRUE(in_order(signals, {"received session-accept", "sent finish"}));
+  EXPECT_TRUE(in_order(steps, {"received session-accept", "sent finish"}));
   ASSERT_TRUE(peer_result_);
   EXPECT_EQ(field(*peer_result_, {"signaling"}), json("jmi"));
   EXPECT_TRUE(timeline_in_order(*peer_result_,
@@ -666,11 +595,11 @@ TEST_F(StanzaJsInterop, JcallCallsFullJidDirectly) {
   ASSERT_NO_FATAL_FAILURE(start_answering_peer());
   start_calling_jcall("bob@localhost/peer", {"--jmi", "no"});
   finish_call();
-  const auto signals = jcall_->signals(sid_of(summary_));
+  const auto steps = signals(*jcall_, sid_of(summary_));
   EXPECT_TRUE(in_order(
-      signals, {"sent session-initiate", "received session-info", "received session-accept"}));
-  EXPECT_EQ(std::count(signals.begin(), signals.end(), "sent propose"), 0);
-  expect_trickle(signals);
+      steps, {"sent session-initiate", "received session-info", "received session-accept"}));
+  EXPECT_EQ(std::count(steps.begin(), steps.end(), "sent propose"), 0);
+  expect_trickle(steps);
   ASSERT_TRUE(peer_result_);
   EXPECT_EQ(field(*peer_result_, {"signaling"}), json("jingle"));
   EXPECT_TRUE(timeline_in_order(
@@ -684,11 +613,11 @@ TEST_F(StanzaJsInterop, PeerCallsBareJidWithJmi) {
   ASSERT_NO_FATAL_FAILURE(start_answering_jcall());
   start_calling_peer("alice@localhost");
   finish_call();
-  const auto signals = jcall_->signals(sid_of(summary_));
-  EXPECT_TRUE(in_order(signals, {"received propose", "sent ringing", "sent proceed",
-                                 "received session-initiate", "sent session-accept"}));
-  expect_trickle(signals);
-  EXPECT_TRUE(in_order(signals, {"sent session-accept", "sent finish"}));
+  const auto steps = signals(*jcall_, sid_of(summary_));
+  EXPECT_TRUE(in_order(steps, {"received propose", "sent ringing", "sent proceed",
+                               "received session-initiate", "sent session-accept"}));
+  expect_trickle(steps);
+  EXPECT_TRUE(in_order(steps, {"sent session-accept", "sent finish"}));
   ASSERT_TRUE(peer_result_);
   EXPECT_EQ(field(*peer_result_, {"signaling"}), json("jmi"));
   EXPECT_EQ(field(*peer_result_, {"peer"}), json(kJcallFullJid));
@@ -703,10 +632,10 @@ TEST_F(StanzaJsInterop, PeerCallsFullJidDirectly) {
   ASSERT_NO_FATAL_FAILURE(start_answering_jcall());
   start_calling_peer(kJcallFullJid);
   finish_call();
-  const auto signals = jcall_->signals(sid_of(summary_));
-  EXPECT_TRUE(in_order(signals, {"received session-initiate", "sent session-accept"}));
-  EXPECT_EQ(std::count(signals.begin(), signals.end(), "received propose"), 0);
-  expect_trickle(signals);
+  const auto steps = signals(*jcall_, sid_of(summary_));
+  EXPECT_TRUE(in_order(steps, {"received session-initiate", "sent session-accept"}));
+  EXPECT_EQ(std::count(steps.begin(), steps.end(), "received propose"), 0);
+  expect_trickle(steps);
   ASSERT_TRUE(peer_result_);
   EXPECT_EQ(field(*peer_result_, {"signaling"}), json("jingle"));
   EXPECT_TRUE(

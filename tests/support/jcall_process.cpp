@@ -1,6 +1,7 @@
 // Test support: a `jcall --headless --json` child process (see jcall_process.hpp).
 #include "support/jcall_process.hpp"
 
+#include <algorithm>
 #include <sys/wait.h>
 
 #include <gtest/gtest.h>
@@ -37,6 +38,12 @@ Jcall::Jcall(const ProsodyServer& server,
   EXPECT_NE(process_, nullptr) << error;
 }
 
+Jcall::Jcall(ChildProcess::Options options) {
+  std::string error;
+  process_ = ChildProcess::spawn(std::move(options), &error);
+  EXPECT_NE(process_, nullptr) << error;
+}
+
 std::optional<json> Jcall::wait_for(const std::function<bool(const json&)>& pred,
                                     std::chrono::milliseconds timeout) {
   while (checked_ < events_.size()) {  // read earlier by pump() or finish()
@@ -46,7 +53,7 @@ std::optional<json> Jcall::wait_for(const std::function<bool(const json&)>& pred
     }
   }
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
+  while (process_ && std::chrono::steady_clock::now() < deadline) {
     auto line = process_->read_line(std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now()));
     if (!line) {
@@ -84,11 +91,20 @@ std::optional<int> Jcall::quit() {
   return finish();
 }
 
-std::optional<int> Jcall::finish() {
-  while (auto line = process_->read_line(10s)) {
+std::optional<int> Jcall::finish(std::chrono::milliseconds timeout) {
+  if (!process_) {
+    return std::nullopt;
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto left = [&] {
+    return std::max(std::chrono::duration_cast<std::chrono::milliseconds>(
+                        deadline - std::chrono::steady_clock::now()),
+                    std::chrono::milliseconds(0));
+  };
+  while (auto line = process_->read_line(left())) {
     store(*line);
   }
-  const auto status = process_->wait(10s);
+  const auto status = process_->wait(std::max(left(), std::chrono::milliseconds(1000)));
   if (!status || !WIFEXITED(*status)) {
     return std::nullopt;
   }
@@ -108,12 +124,22 @@ std::vector<json> Jcall::all(const std::string& name) const {
 bool Jcall::store(const std::string& line) {
   raw_ += line + "\n";
   json ev = json::parse(line, nullptr, false);
-  if (ev.is_discarded()) {
-    ADD_FAILURE() << "not JSON: " << line;
+  if (!ev.is_object()) {
+    ADD_FAILURE() << "jcall printed a line that is not a JSON object: " << line;
     return false;
   }
   events_.push_back(std::move(ev));
   return true;
+}
+
+std::vector<std::string> signals(const Jcall& j, const std::string& sid) {
+  std::vector<std::string> out;
+  for (const auto& e : j.all("call-signal")) {
+    if (e.value("sid", "") == sid) {
+      out.push_back(e.value("dir", "") + " " + e.value("what", ""));
+    }
+  }
+  return out;
 }
 
 void online(Jcall& j) {

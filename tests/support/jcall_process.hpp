@@ -31,6 +31,8 @@ class Jcall {
         const std::string& password,
         std::vector<std::string> extra = {},
         std::optional<std::uint16_t> port = std::nullopt);
+  // Any jcall command line (a server of another kind, stderr to a file, ...).
+  explicit Jcall(ChildProcess::Options options);
 
   // Reads events until one satisfies pred (bounded); returns it. Each event is returned once.
   std::optional<json> wait_for(const std::function<bool(const json&)>& pred,
@@ -43,7 +45,7 @@ class Jcall {
   // Quits and returns the exit code (bounded).
   std::optional<int> quit();
   // Reads the rest of the output and returns the exit code (bounded).
-  std::optional<int> finish();
+  std::optional<int> finish(std::chrono::milliseconds timeout = std::chrono::seconds(20));
   std::vector<json> all(const std::string& name) const;
   const std::vector<json>& events() const { return events_; }
   const std::string& raw() const { return raw_; }
@@ -62,6 +64,9 @@ class Jcall {
 
 // Logs in and waits until the server has our initial presence (the roster comes first).
 void online(Jcall& j);
+
+// The call stanzas of one call as "sent propose", "received session-accept", ... in order.
+std::vector<std::string> signals(const Jcall& j, const std::string& sid);
 
 // want appears in got in this order (other entries may come between).
 ::testing::AssertionResult in_order(const std::vector<std::string>& got,
