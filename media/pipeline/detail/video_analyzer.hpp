@@ -21,9 +21,11 @@ struct I420View {
   int stride_v = 0;
 };
 
-// True when the frame shows videotestsrc's SMPTE pattern: the seven bars of the upper part
-// (75 % white, yellow, cyan, green, magenta, red, blue, left to right), each sampled in the
-// middle of its bar, within a tolerance that survives lossy coding at a few hundred kbit/s.
+// True when the frame shows videotestsrc's pattern "smpte" (GStreamer 1.22: "SMPTE 100% color
+// bars"): the seven bars of the upper part (100 % white, yellow, cyan, green, magenta, red, blue,
+// left to right), each sampled in the middle of its bar, within a tolerance that survives lossy
+// coding at a few hundred kbit/s. "smpte75" (75 % bars) does not match. False for frames smaller
+// than 32x32 and for missing planes.
 bool looks_like_smpte(const I420View& frame);
 
 struct VideoAnalysis {
@@ -35,7 +37,7 @@ struct VideoAnalysis {
   // while it lasts); the longest gap seen between frames (or since the last one), ms.
   std::uint64_t freezes = 0;
   double longest_gap_ms = 0;
-  double frozen_ms = 0;  // total time spent in freezes
+  double frozen_ms = 0;               // total time spent in freezes
   std::uint64_t pattern_checked = 0;  // frames checked with looks_like_smpte (every Nth)
   std::uint64_t pattern_matched = 0;
   std::optional<std::int64_t> first_frame_ns;
@@ -46,7 +48,8 @@ class VideoAnalyzer {
  public:
   static constexpr std::int64_t kFreezeNs = 500'000'000;  // WebRTC's freeze: > 500 ms
   // Checks the pattern on one frame in `check_every` (the check samples a few pixels, but a
-  // call at 30 fps does not need it on every frame).
+  // call at 30 fps does not need it on every frame); the first frame is always checked, and 0
+  // means every frame.
   explicit VideoAnalyzer(unsigned check_every = 10) : check_every_(check_every) {}
 
   // A frame reached the sink at `now_ns` (CLOCK_MONOTONIC).
