@@ -1,18 +1,32 @@
 #include "app/options.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <sstream>
+#include <tuple>
 
 #include "codecs/catalog.hpp"
 #include "media/pipeline/audio_io.hpp"
+#include "media/pipeline/video_io.hpp"
 
 namespace jcall::app {
 namespace {
 
 Error usage_error(std::string what) {
   return make_error(std::make_error_code(std::errc::invalid_argument), std::move(what));
+}
+
+// A whole decimal number in [lo, hi] (no sign, no fraction, nothing after it).
+std::optional<int> int_in(const std::string& v, int lo, int hi) {
+  int n = 0;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (ec != std::errc() || end != v.data() + v.size() || n < lo || n > hi) {
+    return std::nullopt;
+  }
+  return n;
 }
 
 }  // namespace
@@ -64,6 +78,22 @@ Media (ICE via libnice, DTLS-SRTP, GStreamer):
   --stats-interval S     a call-stats event every S seconds (default 1, 0: never)
   --dtmf DIGITS          send these DTMF digits (0-9 * # A-D) once the call is connected
 
+Video (with --video, or when the peer adds video):
+  --video-source SPEC    pattern:NAME[:WxH[@FPS]] (default pattern:smpte:640x480@30; NAME is a
+                         videotestsrc pattern: smpte, ball, snow, zone-plate, ...) | y4m:PATH
+                         (a YUV4MPEG2 file, looped) | device[:NAME] (a camera) | none (receive only)
+  --max-resolution WxH   send at most this size (default 1280x720, each side 16..4096); larger
+                         sources are scaled down, aspect kept; a camera picks its best mode within
+  --max-fps N            send at most N frames per second (1..60, default 30)
+  --max-bitrate KBPS     the video encoder's ceiling (100..20000, default 2500); bandwidth
+                         adaptation stays below it and starts at min(1000, KBPS)
+
+Test hooks (impair what this process receives, after SRTP; for tests without netem):
+  --test-loss PCT        drop this share of the received media packets at random (0..50)
+  --test-jitter MS       delay each received media packet by a random 0..MS ms (0..500)
+  --test-burst-loss START_MS:DURATION_MS   drop every received media packet for DURATION_MS,
+                         START_MS after the first one (each 0..60000, DURATION_MS above 0)
+
 Commands on stdin, one JSON object per line:
   {"cmd":"message","to":JID,"body":TEXT}   {"cmd":"chatstate","to":JID,"state":"composing"}
   {"cmd":"subscribe","to":JID}  {"cmd":"approve","to":JID}  {"cmd":"deny","to":JID}
@@ -72,6 +102,7 @@ Commands on stdin, one JSON object per line:
   {"cmd":"external-services"}  {"cmd":"status"}  {"cmd":"quit"}
   {"cmd":"call","to":JID,"video":false}  {"cmd":"accept"}  {"cmd":"reject"}  {"cmd":"hangup"}
   {"cmd":"mute","on":true}  {"cmd":"hold","on":true}  {"cmd":"video","on":true}  {"cmd":"dtmf","digits":"123#"}
+  {"cmd":"camera","on":false}  (turn our camera off, or back on with true, mid-call)
   {"cmd":"ice-restart"}  (RFC 8445 §9: new ICE credentials both ways, the call goes on)
       (each takes an optional "sid"; without it, the most recent call that has not ended)
   {"cmd":"iq","xml":"<iq type='get' to=...>...</iq>"}   (the answer is printed)
@@ -243,6 +274,59 @@ Result<Options> parse_options(int argc, char** argv) {
         return usage_error("--dtmf takes digits 0-9 * # A-D");
       }
       o.dtmf = v;
+    } else if (arg == "--video-source" && value(v)) {
+      auto s = media::parse_video_source(v);
+      if (!s) {
+        return usage_error("--video-source: " + s.error().describe());
+      }
+      o.video_source = std::move(s).value();
+    } else if (arg == "--max-resolution" && value(v)) {
+      auto r = media::parse_resolution(v);
+      if (!r) {
+        return usage_error("--max-resolution: " + r.error().describe());
+      }
+      std::tie(o.video_limits.max_width, o.video_limits.max_height) = *r;
+    } else if (arg == "--max-fps" && value(v)) {
+      const auto n = int_in(v, 1, 60);
+      if (!n) {
+        return usage_error("--max-fps takes a number of frames per second from 1 to 60, got '" + v +
+                           "'");
+      }
+      o.video_limits.max_fps = *n;
+    } else if (arg == "--max-bitrate" && value(v)) {
+      const auto n = int_in(v, 100, 20000);
+      if (!n) {
+        return usage_error("--max-bitrate takes kbit/s from 100 to 20000, got '" + v + "'");
+      }
+      o.video_limits.max_bitrate_bps = static_cast<std::uint32_t>(*n) * 1000;
+      o.video_limits.start_bitrate_bps =
+          std::min(o.video_limits.start_bitrate_bps, o.video_limits.max_bitrate_bps);
+    } else if (arg == "--test-loss" && value(v)) {
+      char* end = nullptr;
+      const double pct = std::strtod(v.c_str(), &end);
+      if (end == v.c_str() || *end != '\0' || !(pct >= 0 && pct <= 50)) {
+        return usage_error("--test-loss takes a percentage from 0 to 50, got '" + v + "'");
+      }
+      o.test_loss_percent = pct;
+    } else if (arg == "--test-jitter" && value(v)) {
+      const auto n = int_in(v, 0, 500);
+      if (!n) {
+        return usage_error("--test-jitter takes milliseconds from 0 to 500, got '" + v + "'");
+      }
+      o.test_jitter_ms = *n;
+    } else if (arg == "--test-burst-loss" && value(v)) {
+      const auto colon = v.find(':');
+      const auto start =
+          colon == std::string::npos ? std::nullopt : int_in(v.substr(0, colon), 0, 60000);
+      const auto duration =
+          colon == std::string::npos ? std::nullopt : int_in(v.substr(colon + 1), 1, 60000);
+      if (!start || !duration) {
+        return usage_error(
+            "--test-burst-loss takes START_MS:DURATION_MS (START_MS 0 to 60000, DURATION_MS 1 to "
+            "60000), got '" +
+            v + "'");
+      }
+      o.test_burst_loss = std::make_pair(*start, *duration);
     } else if (arg == "--test-wrong-fingerprint") {
       o.test_wrong_fingerprint = true;
     } else if (arg == "--max-attempts" && value(v)) {

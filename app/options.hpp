@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/result.hpp"
+#include "media/pipeline/video_io.hpp"
 
 namespace jcall::app {
 
@@ -53,12 +54,23 @@ struct Options {
   std::string audio_sink = "none";  // none | device[:NAME]
   std::string record;               // --record FILE.wav
   int jitter_ms = 30;
-  double stats_interval_s = 1;  // a call-stats event this often (0: never)
-  std::string dtmf;             // --dtmf DIGITS: sent once media flows
+  double stats_interval_s = 1;      // a call-stats event this often (0: never)
+  std::string dtmf;                 // --dtmf DIGITS: sent once media flows
+  media::VideoSource video_source;  // --video-source SPEC (default pattern:smpte, 640x480@30)
+  // --max-resolution WxH, --max-fps N (1..60), --max-bitrate KBPS (100..20000; also lowers
+  // start_bitrate_bps to it when that is above).
+  media::VideoLimits video_limits;
   // Test hooks (for the security tests): signal a wrong DTLS fingerprint; corrupt the first N
   // SRTP packets sent.
   bool test_wrong_fingerprint = false;
   int test_tamper_srtp = 0;
+  // Test hooks on the receive path (loss and jitter without netem), applied to the received
+  // media packets: drop this share at random (--test-loss PCT, 0..50); delay each by a random
+  // 0..MS (--test-jitter MS, 0..500); drop all of them for DURATION ms, START ms after the
+  // first one (--test-burst-loss START_MS:DURATION_MS: {START, DURATION}).
+  double test_loss_percent = 0;
+  int test_jitter_ms = 0;
+  std::optional<std::pair<int, int>> test_burst_loss;
 };
 
 // Parses argv; --help text on error. Reads the password from the named variable or file.

@@ -1,0 +1,1 @@
+list(APPEND JCALL_MEDIA_SOURCES pipeline/video_io.cpp)
