@@ -341,6 +341,16 @@ Result<void> CallController::set_hold(const std::string& sid, bool on) {
   }
   return r;
 }
+Result<void> CallController::set_camera(const std::string& sid, bool on) {
+  if (!manager_) {
+    return offline();
+  }
+  auto r = run(manager_->set_camera(sid, on, now()));
+  if (r) {
+    media_.set_camera(sid, on);
+  }
+  return r;
+}
 Result<void> CallController::restart_ice(const std::string& sid) {
   if (!manager_) {
     return offline();

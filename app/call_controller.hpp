@@ -63,6 +63,7 @@ class CallController {
   Result<void> set_mute(const std::string& sid, bool on);
   Result<void> set_hold(const std::string& sid, bool on);
   Result<void> set_video(const std::string& sid, bool on);
+  Result<void> set_camera(const std::string& sid, bool on);
   // RFC 8445 §9 ICE restart of the call's transports (XEP-0176 §5.5 transport-info).
   Result<void> restart_ice(const std::string& sid);
   // RFC 4733 telephone events on the call's audio.

@@ -233,6 +233,7 @@ void EngineBackend::configure(const std::string& sid, const jingle::out::Configu
     s.receive = nc.receive;
     s.codecs = nc.codecs;
     s.local_ssrc = nc.local_ssrc;
+    s.local_rtx_ssrc = nc.local_rtx_ssrc;
     for (const auto& src : nc.remote_sources) {
       s.remote_ssrcs.push_back(src.ssrc);
     }
@@ -348,6 +349,10 @@ void EngineBackend::set_on_hold(const std::string& sid, bool on_hold) {
   engine_->set_on_hold(sid, on_hold);
 }
 
+void EngineBackend::set_camera(const std::string& sid, bool on) {
+  engine_->set_camera(sid, on);
+}
+
 Result<void> EngineBackend::send_dtmf(const std::string& sid, const std::string& digits) {
   auto it = calls_.find(sid);
   if (it == calls_.end() || it->second.closed) {
@@ -438,6 +443,39 @@ MediaStats EngineBackend::to_json(const media::CallStats& s) {
                             {"level_dbfs", st.analysis->level_dbfs},
                             {"samples", st.analysis->samples}};
     }
+    if (st.video) {
+      const media::VideoStats& v = *st.video;
+      const auto& r = v.received;
+      j["video"] = {
+          {"encoder", v.encoder},
+          {"camera_on", v.camera_on},
+          {"frames_sent", v.frames_sent},
+          {"sent_width", v.sent_width},
+          {"sent_height", v.sent_height},
+          {"sent_fps", v.sent_fps},
+          {"target_bitrate_kbps", v.target_bitrate_bps / 1000.0},
+          {"bitrate_sent_kbps", v.bitrate_sent_kbps},
+          {"bitrate_received_kbps", v.bitrate_received_kbps},
+          {"frames_decoded", r.frames},
+          {"width", r.width},
+          {"height", r.height},
+          {"fps", r.fps},
+          {"freezes", r.freezes},
+          {"longest_freeze_ms", r.longest_gap_ms},
+          {"frozen_ms", r.frozen_ms},
+          {"pattern_checked", r.pattern_checked},
+          {"pattern_matched", r.pattern_matched},
+          {"keyframe_requests_sent", v.keyframe_requests_sent},
+          {"keyframe_requests_received", v.keyframe_requests_received},
+          {"nacks_sent", v.nacks_sent},
+          {"nacks_received", v.nacks_received},
+          {"retransmissions_sent", v.retransmissions_sent},
+          {"retransmissions_received", v.retransmissions_received},
+          {"remb_kbps", v.remb_bps ? MediaStats(*v.remb_bps / 1000.0) : MediaStats(nullptr)},
+          {"recovery_ms", v.recovery_ms ? MediaStats(*v.recovery_ms) : MediaStats(nullptr)},
+          {"first_frame_ns",
+           r.first_frame_ns ? MediaStats(*r.first_frame_ns) : MediaStats(nullptr)}};
+    }
     streams.push_back(std::move(j));
   }
   MediaStats transports = MediaStats::array();
@@ -452,6 +490,9 @@ MediaStats EngineBackend::to_json(const media::CallStats& s) {
                  {"sent", counters_json(t.srtp_out, false)},
                  {"received", counters_json(t.srtp_in, true)}};
     j["dropped_before_keys"] = t.dropped_before_keys;
+    if (t.impaired_dropped > 0 || t.impaired_delayed > 0) {
+      j["impaired"] = {{"dropped", t.impaired_dropped}, {"delayed", t.impaired_delayed}};
+    }
     transports.push_back(std::move(j));
   }
   MediaStats out = {{"streams", streams}, {"transports", transports}};

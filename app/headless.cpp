@@ -362,7 +362,8 @@ class Headless {
       const bool video = cmd.contains("video") && cmd["video"].is_boolean() && cmd["video"];
       calls_->start_call(str("to"), video, false);
     } else if (name == "accept" || name == "reject" || name == "hangup" || name == "mute" ||
-               name == "hold" || name == "video" || name == "dtmf" || name == "ice-restart") {
+               name == "hold" || name == "video" || name == "dtmf" || name == "ice-restart" ||
+               name == "camera") {
       calls_->command(name, str("sid"), cmd.contains("on") && cmd["on"].is_boolean() && cmd["on"],
                       str("digits"));
     } else if (name == "drop-connection") {

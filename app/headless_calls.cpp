@@ -149,7 +149,15 @@ Result<media::EngineConfig> engine_config(const Options& o) {
     c.pipeline.audio_sink.record_path = o.record;
   }
   c.pipeline.jitter_buffer = std::chrono::milliseconds(o.jitter_ms);
+  c.pipeline.video_source = o.video_source;
+  c.pipeline.video_limits = o.video_limits;
   c.tamper_srtp_packets = o.test_tamper_srtp;
+  c.impairment.loss_percent = o.test_loss_percent;
+  c.impairment.jitter = std::chrono::milliseconds(o.test_jitter_ms);
+  if (o.test_burst_loss) {
+    c.impairment.burst_start = std::chrono::milliseconds(o.test_burst_loss->first);
+    c.impairment.burst_duration = std::chrono::milliseconds(o.test_burst_loss->second);
+  }
   return c;
 }
 
@@ -315,7 +323,13 @@ void HeadlessCalls::on_media_event(const std::string& sid,
   if (what == "transport-connected" || what == "transport-failed" || what == "first-media") {
     step(c, what + " " + content);
   }
-  if (what == "first-media" && !c.first_media_ms) {
+  const auto media = c.content_media.find(content);
+  const bool video = media != c.content_media.end() && media->second == codecs::MediaType::kVideo;
+  if (what == "first-media" && video && !c.first_video_ms) {
+    c.first_video_ms = t_ms();
+    c.first_video_mono_ns = mono_ns();
+  }
+  if (what == "first-media" && !video && !c.first_media_ms) {
     c.first_media_ms = t_ms();
     c.first_media_mono_ns = mono_ns();
     if (!options_.dtmf.empty() && !c.dtmf_sent) {
@@ -428,6 +442,8 @@ void HeadlessCalls::command(const std::string& name,
     r = controller_->restart_ice(sid);
   } else if (name == "dtmf") {
     r = controller_->send_dtmf(sid, arg);
+  } else if (name == "camera") {
+    r = controller_->set_camera(sid, on);
   } else {
     r = controller_->set_video(sid, on);
   }
@@ -587,6 +603,20 @@ void HeadlessCalls::summarise(const jingle::call_out::StateChanged& s, MediaStat
       audio_flowed = true;
     }
   }
+  // Video flowed both ways: frames went into our encoder and the peer's were decoded here.
+  bool has_video = false;
+  bool video_flowed = false;
+  for (const auto& st : streams) {
+    if (!st.contains("video")) {
+      continue;
+    }
+    has_video = true;
+    const json& v = st["video"];
+    if (v.value("frames_sent", 0) > 0 && v.value("frames_decoded", 0) > 0) {
+      video_flowed = true;
+    }
+  }
+  const bool sending_video = options_.video_source.kind != media::VideoSource::Kind::kNone;
   json summary = {{"event", "call-summary"},
                   {"sid", s.sid},
                   {"peer", c.peer},
@@ -594,6 +624,7 @@ void HeadlessCalls::summarise(const jingle::call_out::StateChanged& s, MediaStat
                   {"media", media_json(c.media)},
                   {"connected", connected},
                   {"audio_flowed", audio_flowed},
+                  {"video_flowed", has_video ? json(video_flowed) : json(nullptr)},
                   {"candidates_sent", c.candidates_sent},
                   {"candidates_received", c.candidates_received},
                   {"timeline", c.timeline},
@@ -616,13 +647,23 @@ void HeadlessCalls::summarise(const jingle::call_out::StateChanged& s, MediaStat
   }
   summary["connected_ms"] =
       connected && c.start_ms ? json(*c.connected_ms - *c.start_ms) : json(nullptr);
-  summary["mono_ns"] = {{"start", c.start_mono_ns}, {"first_media", c.first_media_mono_ns}};
+  // video_setup_ms: the same, to the first decoded video frame.
+  if (c.first_video_ms && c.start_ms) {
+    summary["video_setup_ms"] =
+        std::max(*c.first_video_ms, c.connected_ms.value_or(0)) - *c.start_ms;
+  } else {
+    summary["video_setup_ms"] = nullptr;
+  }
+  summary["mono_ns"] = {{"start", c.start_mono_ns},
+                        {"first_media", c.first_media_mono_ns},
+                        {"first_video", c.first_video_mono_ns}};
   if (stats.is_object() && stats.contains("markers")) {
     summary["markers"] = stats["markers"];
   }
   print_(summary);
   if (c.exit_when_done || (options_.answer_once && c.direction == "incoming")) {
-    exit_status_ = connected && audio_flowed ? 0 : 1;
+    const bool video_ok = !has_video || !sending_video || video_flowed;
+    exit_status_ = connected && audio_flowed && video_ok ? 0 : 1;
     quit_();
   }
 }
@@ -638,6 +679,7 @@ void HeadlessCalls::on_call_media(const jingle::call_out::Media& m) {
           c.media.clear();
           for (const auto& nc : out.contents) {
             c.media.push_back(nc.media);
+            c.content_media[nc.name] = nc.media;
             json codec_names = json::array();
             for (const auto& codec : nc.codecs.codecs) {
               codec_names.push_back(codec.name);

@@ -56,6 +56,9 @@ class HeadlessCalls {
     std::optional<std::int64_t> first_media_ms;
     std::int64_t start_mono_ns = 0;  // CLOCK_MONOTONIC, for benchmarks across processes
     std::int64_t first_media_mono_ns = 0;
+    std::map<std::string, codecs::MediaType> content_media;  // by content name
+    std::optional<std::int64_t> first_video_ms;              // first decoded video frame
+    std::int64_t first_video_mono_ns = 0;
     std::string dtmf_received;
     bool dtmf_sent = false;
     bool summarised = false;

@@ -73,6 +73,8 @@ class MediaBackend {
   // What the user does to the media of a call (the session tells the peer separately).
   virtual void set_muted(const std::string& sid, bool muted) = 0;
   virtual void set_on_hold(const std::string& sid, bool on_hold) = 0;
+  // Camera off: the video content stays negotiated, nothing is sent on it.
+  virtual void set_camera(const std::string& sid, bool on) = 0;
   virtual Result<void> send_dtmf(const std::string& sid, const std::string& digits) = 0;
   // The call's statistics, delivered on the signaling thread; for a closed call, the last ones
   // taken when it closed (null when there are none).

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <random>
 #include <utility>
 
 #include "media/detail/glib.hpp"
@@ -41,7 +42,7 @@ std::string_view to_string(DtlsEndpoint::State s) {
 // (RTP and RTCP sinks, concurrently): protect with SRTP and hand to libnice, without a hop to
 // the media thread per packet (tools/bench cpu: that hop was the largest cost over a bare
 // gst-launch pipeline). The media thread sets it up (agent, keys, failure) under the same lock.
-// One per call: the audio stream's transport (with BUNDLE, every stream's).
+// One per transport that carries a stream (with BUNDLE, one for the call).
 struct Engine::Sender {
   std::mutex m;
   std::string transport;    // which transport carries media
@@ -90,6 +91,20 @@ struct Engine::Transport {
   bool restarting = false;  // we restarted ICE and wait for the peer's new credentials
   std::uint64_t dropped_before_keys = 0;  // received before keys
   std::optional<SrtpSession> tx_pending;  // keys made before the sender knew this transport
+  std::uint64_t impaired_dropped = 0;
+  std::uint64_t impaired_delayed = 0;
+};
+
+// The senders of a call by transport name, read by the streaming threads per packet.
+struct Engine::Senders {
+  std::mutex m;
+  std::map<std::string, std::shared_ptr<Sender>> by_transport;
+
+  std::shared_ptr<Sender> get(const std::string& transport) {
+    std::lock_guard lock(m);
+    auto it = by_transport.find(transport);
+    return it == by_transport.end() ? nullptr : it->second;
+  }
 };
 
 struct Engine::Call {
@@ -98,11 +113,16 @@ struct Engine::Call {
   std::map<std::string, std::vector<IceCandidate>> early_candidates;
   std::map<std::string, bool> early_end;
   std::map<std::string, std::string> stream_transport;  // stream name -> transport name
-  std::shared_ptr<Sender> sender = std::make_shared<Sender>();
+  std::shared_ptr<Senders> senders = std::make_shared<Senders>();
   std::unique_ptr<RtpPipeline> pipeline;  // after transports: destroyed (stopped) first
   bool started = false;
   bool muted = false;
   bool on_hold = false;
+  bool camera_on = true;
+  // Test hook state (EngineConfig::Impairment).
+  std::minstd_rand rng;
+  std::optional<Clock::time_point> first_media_at;
+  bool burst_marked = false;
 };
 
 Result<std::unique_ptr<Engine>> Engine::create(EngineConfig config, Events events) {
@@ -267,8 +287,10 @@ void Engine::configure(const std::string& sid, CallMediaConfig config) {
     }
     if (!call->pipeline) {
       RtpPipeline::Events ev;
-      ev.outgoing_direct = [sender = call->sender](std::vector<std::uint8_t> packet, bool rtcp) {
-        sender->send(packet, rtcp);
+      ev.outgoing_direct = [senders = call->senders](const std::string& transport,
+                                                     std::vector<std::uint8_t> packet, bool rtcp) {
+        if (auto sender = senders->get(transport))
+          sender->send(packet, rtcp);
       };
       ev.dtmf = [this, sid](const std::string& stream, char digit) {
         if (events_.dtmf)
@@ -291,11 +313,7 @@ void Engine::configure(const std::string& sid, CallMediaConfig config) {
       call->pipeline = std::move(*p);
     }
     for (auto& [transport, stream] : config.streams) {
-      if (stream.media == codecs::MediaType::kVideo) {
-        // The pipeline carries audio only until video lands (the next media step): a video
-        // content is negotiated and its transport kept, but no video is sent or played.
-        continue;
-      }
+      stream.transport = transport;
       call->stream_transport[stream.name] = transport;
       attach_sender(*call, transport);
       if (auto r = call->pipeline->add_stream(stream); !r) {
@@ -313,6 +331,7 @@ void Engine::configure(const std::string& sid, CallMediaConfig config) {
       }
       call->pipeline->set_muted(call->muted);
       call->pipeline->set_on_hold(call->on_hold);
+      call->pipeline->set_camera(call->camera_on);
     }
   });
 }
@@ -449,15 +468,38 @@ void Engine::set_on_hold(const std::string& sid, bool on_hold) {
   });
 }
 
+void Engine::set_camera(const std::string& sid, bool on) {
+  loop_->post([this, sid, on] {
+    Call* call = find(sid);
+    if (call == nullptr)
+      return;
+    call->camera_on = on;
+    if (call->pipeline && call->started)
+      call->pipeline->set_camera(on);
+  });
+}
+
+std::shared_ptr<FrameMailbox> Engine::frames(const std::string& sid, const std::string& stream) {
+  std::shared_ptr<FrameMailbox> out;
+  loop_->run_sync([&] {
+    Call* call = find(sid);
+    if (call != nullptr && call->pipeline)
+      out = call->pipeline->frames(stream);
+  });
+  return out;
+}
+
 void Engine::send_dtmf(const std::string& sid, const std::string& digits) {
   loop_->post([this, sid, digits] {
     Call* call = find(sid);
     if (call == nullptr || !call->pipeline)
       return;
     std::string stream;
-    for (const auto& [name, transport] : call->stream_transport) {
-      stream = name;  // the audio stream (video streams do not carry telephone-event)
-      break;
+    for (const auto& st : call->pipeline->stats()) {
+      if (st.media == codecs::MediaType::kAudio) {
+        stream = st.name;  // video streams do not carry telephone-event
+        break;
+      }
     }
     for (char d : digits) {
       if (auto r = call->pipeline->send_dtmf(stream, d); !r) {
@@ -493,13 +535,14 @@ void Engine::stats(const std::string& sid, std::function<void(std::optional<Call
         if (t->dtls->keys())
           ts.srtp_profile = std::string(to_string(t->dtls->keys()->profile));
       }
-      {
-        std::lock_guard lock(call->sender->m);
-        if (call->sender->transport == name && call->sender->tx)
-          ts.srtp_out = call->sender->tx->counters();
-        if (call->sender->transport == name)
-          ts.dropped_before_keys += call->sender->dropped_before_keys;
+      if (auto sender = call->senders->get(name)) {
+        std::lock_guard lock(sender->m);
+        if (sender->tx)
+          ts.srtp_out = sender->tx->counters();
+        ts.dropped_before_keys += sender->dropped_before_keys;
       }
+      ts.impaired_dropped = t->impaired_dropped;
+      ts.impaired_delayed = t->impaired_delayed;
       if (t->rx)
         ts.srtp_in = t->rx->counters();
       ts.dropped_before_keys += t->dropped_before_keys;
@@ -534,19 +577,93 @@ void Engine::on_receive(Call& call, Transport& t, std::span<const std::uint8_t> 
     case PacketKind::kRtp:
     case PacketKind::kRtcp: {
       const bool rtcp = classify(datagram) == PacketKind::kRtcp;
-      if (!t.rx || !call.pipeline) {
-        ++t.dropped_before_keys;
-        return;
-      }
-      std::vector<std::uint8_t> packet(datagram.begin(), datagram.end());
-      const bool ok = rtcp ? t.rx->unprotect_rtcp(packet) : t.rx->unprotect_rtp(packet);
-      if (ok)
-        call.pipeline->receive(packet, rtcp);  // else dropped and counted
+      if (impair(call, t, datagram, rtcp))
+        on_media_packet(call, t, datagram, rtcp);
       return;
     }
     default:
       return;  // STUN is libnice's; ZRTP, TURN channel data and the rest are not for us
   }
+}
+
+void Engine::on_media_packet(Call& call,
+                             Transport& t,
+                             std::span<const std::uint8_t> datagram,
+                             bool rtcp) {
+  if (!t.rx || !call.pipeline) {
+    ++t.dropped_before_keys;
+    return;
+  }
+  std::vector<std::uint8_t> packet(datagram.begin(), datagram.end());
+  const bool ok = rtcp ? t.rx->unprotect_rtcp(packet) : t.rx->unprotect_rtp(packet);
+  if (ok)
+    call.pipeline->receive(packet, rtcp, t.name);  // else dropped and counted
+}
+
+bool Engine::impair(Call& call, Transport& t, std::span<const std::uint8_t> datagram, bool rtcp) {
+  const EngineConfig::Impairment& im = config_.impairment;
+  if (im.loss_percent <= 0 && im.jitter.count() <= 0 && !im.burst_start)
+    return true;
+  const auto now = Clock::now();
+  if (!call.first_media_at) {
+    call.first_media_at = now;
+    call.rng.seed(im.seed);
+  }
+  if (im.burst_start) {
+    const auto start = *call.first_media_at + *im.burst_start;
+    const auto end = start + im.burst_duration;
+    if (now >= start && now < end) {
+      ++t.impaired_dropped;
+      return false;
+    }
+    if (now >= end && !call.burst_marked && call.pipeline) {
+      call.burst_marked = true;
+      const auto end_ns =
+          std::chrono::duration_cast<std::chrono::nanoseconds>(end.time_since_epoch()).count();
+      call.pipeline->mark_burst_end(end_ns);
+    }
+  }
+  std::uniform_real_distribution<double> uniform(0.0, 100.0);
+  if (im.loss_percent > 0 && uniform(call.rng) < im.loss_percent) {
+    ++t.impaired_dropped;
+    return false;
+  }
+  if (im.jitter.count() <= 0)
+    return true;
+  const auto delay = static_cast<unsigned>(
+      std::uniform_int_distribution<long long>(0, im.jitter.count())(call.rng));
+  if (delay == 0)
+    return true;
+  ++t.impaired_delayed;
+  // Fed later from a one-shot timer on the media context; it finds the call by its id, so a
+  // call closed meanwhile just drops it.
+  struct Delayed {
+    Engine* self;
+    std::string sid;
+    std::string transport;
+    std::vector<std::uint8_t> packet;
+    bool rtcp;
+  };
+  auto* d = new Delayed{this, call.sid, t.name, {datagram.begin(), datagram.end()}, rtcp};
+  GSource* source = g_timeout_source_new(delay);
+  g_source_set_callback(
+      source,
+      [](gpointer data) noexcept -> gboolean {
+        auto* d = static_cast<Delayed*>(data);
+        try {
+          if (Call* c = d->self->find(d->sid)) {
+            auto it = c->transports.find(d->transport);
+            if (it != c->transports.end())
+              d->self->on_media_packet(*c, *it->second, d->packet, d->rtcp);
+          }
+        } catch (...) {
+        }
+        return G_SOURCE_REMOVE;
+      },
+      d, [](gpointer data) noexcept { delete static_cast<Delayed*>(data); });
+  g_source_attach(source, loop_->context());
+  g_source_unref(source);
+  return false;
 }
 
 void Engine::pump_dtls(Call& call, Transport& t) {
@@ -570,16 +687,19 @@ void Engine::pump_dtls(Call& call, Transport& t) {
       fail(call, t, !tx ? tx.error() : rx.error());
       return;
     }
-    {
-      std::lock_guard lock(call.sender->m);
-      if (call.sender->transport == t.name)
-        call.sender->tx.emplace(std::move(*tx));
-      else
-        t.tx_pending.emplace(std::move(*tx));
+    if (auto sender = call.senders->get(t.name)) {
+      std::lock_guard lock(sender->m);
+      sender->tx.emplace(std::move(*tx));
+    } else {
+      t.tx_pending.emplace(std::move(*tx));
     }
     t.rx.emplace(std::move(*rx));
     t.keyed = true;
     t.dtls_timer.reset();
+    // The keyframe the encoder made at the start went out before there were keys (dropped):
+    // the peer gets a fresh one at once instead of asking for it.
+    if (call.pipeline)
+      call.pipeline->force_keyframe();
     if (events_.connected)
       events_.connected(call.sid, t.name);
     return;
@@ -621,18 +741,19 @@ void Engine::attach_sender(Call& call, const std::string& transport) {
   if (it == call.transports.end())
     return;
   Transport& t = *it->second;
-  std::lock_guard lock(call.sender->m);
-  if (call.sender->transport == transport)
+  if (call.senders->get(transport))
     return;
-  call.sender->transport = transport;
-  call.sender->ice = t.ice.get();
-  call.sender->failed = t.failed;
-  call.sender->tamper_budget = config_.tamper_srtp_packets;
-  call.sender->tx.reset();
+  auto sender = std::make_shared<Sender>();
+  sender->transport = transport;
+  sender->ice = t.ice.get();
+  sender->failed = t.failed;
+  sender->tamper_budget = config_.tamper_srtp_packets;
   if (t.tx_pending) {
-    call.sender->tx.emplace(std::move(*t.tx_pending));
+    sender->tx.emplace(std::move(*t.tx_pending));
     t.tx_pending.reset();
   }
+  std::lock_guard lock(call.senders->m);
+  call.senders->by_transport[transport] = std::move(sender);
 }
 
 void Engine::fail(Call& call, Transport& t, Error e) {
@@ -640,10 +761,9 @@ void Engine::fail(Call& call, Transport& t, Error e) {
     return;
   t.failed = true;
   t.dtls_timer.reset();
-  {
-    std::lock_guard lock(call.sender->m);
-    if (call.sender->transport == t.name)
-      call.sender->failed = true;
+  if (auto sender = call.senders->get(t.name)) {
+    std::lock_guard lock(sender->m);
+    sender->failed = true;
   }
   if (events_.failed)
     events_.failed(call.sid, t.name, e);

@@ -41,6 +41,18 @@ struct EngineConfig {
   std::chrono::milliseconds ice_timeout{std::chrono::seconds(10)};
   std::chrono::milliseconds dtls_timeout{std::chrono::seconds(10)};
   PipelineConfig pipeline;
+  // Test hook (--test-loss, --test-jitter, --test-burst-loss): impairs the SRTP/SRTCP packets
+  // we receive, before they are unprotected, as a lossy path would (the kernel of the test
+  // machines has no netem).
+  struct Impairment {
+    double loss_percent = 0;              // each packet dropped with this probability
+    std::chrono::milliseconds jitter{0};  // each packet delayed by a uniform 0..jitter (reorders)
+    // Everything dropped for `burst_duration`, `burst_start` after the first media packet.
+    std::optional<std::chrono::milliseconds> burst_start;
+    std::chrono::milliseconds burst_duration{0};
+    std::uint32_t seed = 1;
+  };
+  Impairment impairment;
   // Test hook: after the first 50 RTP packets (both sides are keyed by then), the next N SRTP
   // packets we send get one byte of their payload flipped after protection (the peer must
   // drop and count them).
@@ -72,6 +84,8 @@ struct TransportStats {
   SrtpCounters srtp_out;
   SrtpCounters srtp_in;
   std::uint64_t dropped_before_keys = 0;  // RTP/RTCP that arrived or was produced before SRTP
+  std::uint64_t impaired_dropped = 0;     // test hook: received packets the impairment dropped
+  std::uint64_t impaired_delayed = 0;
 };
 
 struct CallStats {
@@ -133,6 +147,10 @@ class Engine {
 
   void set_muted(const std::string& sid, bool muted);
   void set_on_hold(const std::string& sid, bool on_hold);
+  void set_camera(const std::string& sid, bool on);
+  // The window's decoded frames of a video stream (EngineConfig::pipeline.video_frames); null
+  // until the stream exists. Any thread; blocks until the media thread answers.
+  std::shared_ptr<FrameMailbox> frames(const std::string& sid, const std::string& stream);
   void send_dtmf(const std::string& sid, const std::string& digits);
   // Calls done on the media thread with the call's statistics (nullopt: no such call).
   void stats(const std::string& sid, std::function<void(std::optional<CallStats>)> done);
@@ -141,10 +159,14 @@ class Engine {
   struct Call;
   struct Transport;
   struct Sender;
+  struct Senders;
   Engine(EngineConfig config, Events events, std::shared_ptr<const Certificate> cert);
 
   Call* find(const std::string& sid);
   void on_receive(Call& call, Transport& t, std::span<const std::uint8_t> datagram);
+  void on_media_packet(Call& call, Transport& t, std::span<const std::uint8_t> datagram, bool rtcp);
+  // Test hook: false when the impairment takes the packet (dropped, or delayed and fed later).
+  bool impair(Call& call, Transport& t, std::span<const std::uint8_t> datagram, bool rtcp);
   void on_ice_connected(Call& call, Transport& t);
   void pump_dtls(Call& call, Transport& t);
   void attach_sender(Call& call, const std::string& transport);

@@ -36,6 +36,7 @@
 #include <gst/app/gstappsrc.h>
 #include <gst/base/gstbasesink.h>
 #include <gst/gst.h>
+#include <gst/video/video.h>
 
 #include "codecs/catalog.hpp"
 #include "codecs/encoder_tuning.hpp"
@@ -43,13 +44,18 @@
 #include "media/detail/glib.hpp"
 #include "media/errc.hpp"
 #include "media/pipeline/detail/audio_analyzer.hpp"
+#include "media/pipeline/detail/rate_controller.hpp"
+#include "media/pipeline/detail/rtcp_scan.hpp"
+#include "media/pipeline/detail/video_analyzer.hpp"
 
 namespace jcall::media {
 namespace {
 
 using detail::AudioAnalyzer;
 using detail::GObjectPtr;
+using detail::RateController;
 using detail::SourcePtr;
+using detail::VideoAnalyzer;
 
 constexpr int kSourceRate = 48000;
 constexpr int kSourceBuffer = kSourceRate / 100;          // 10 ms buffers from the test sources
@@ -203,10 +209,38 @@ bool installed(std::string_view factory) {
   return true;
 }
 
+bool is_rtx(const codecs::Codec& c) {
+  return g_ascii_strcasecmp(c.name.c_str(), "rtx") == 0;
+}
+
+// NTP time now (RFC 3550 §4), middle 32 bits, as RTCP's LSR uses it. rtpsession stamps its
+// sender reports from the same real-time clock.
+std::uint32_t ntp_middle_now() {
+  const std::int64_t us = g_get_real_time();
+  const std::uint64_t seconds = static_cast<std::uint64_t>(us / 1'000'000) + 2'208'988'800ULL;
+  const std::uint64_t fraction =
+      (static_cast<std::uint64_t>(us % 1'000'000) << 32) / 1'000'000;  // 1/2^32 s
+  return static_cast<std::uint32_t>(((seconds & 0xffff) << 16) | (fraction >> 16));
+}
+
+// The encoder's bitrate property: vp8enc/vp9enc "target-bitrate" in bit/s, openh264enc
+// "bitrate" in bit/s, x264enc and the hardware H.264 encoders "bitrate" in kbit/s.
+void set_encoder_bitrate(GstElement* encoder, const std::string& factory, std::uint32_t bps) {
+  if (has_property(encoder, "target-bitrate")) {
+    g_object_set(encoder, "target-bitrate", static_cast<gint>(bps), nullptr);
+  } else if (factory == "openh264enc") {
+    g_object_set(encoder, "bitrate", static_cast<guint>(bps), nullptr);
+  } else if (has_property(encoder, "bitrate")) {
+    g_object_set(encoder, "bitrate", static_cast<guint>(std::max<std::uint32_t>(bps / 1000, 1)),
+                 nullptr);
+  }
+}
+
 // A device by display name (GstDeviceMonitor), as an element; the error lists what exists.
-Result<GstElement*> device_element(bool source, const std::string& name) {
+Result<GstElement*> device_element(bool source, const std::string& name, bool video = false) {
   GstDeviceMonitor* monitor = gst_device_monitor_new();
-  gst_device_monitor_add_filter(monitor, source ? "Audio/Source" : "Audio/Sink", nullptr);
+  gst_device_monitor_add_filter(
+      monitor, video ? "Video/Source" : (source ? "Audio/Source" : "Audio/Sink"), nullptr);
   GstElement* element = nullptr;
   std::string seen;
   if (gst_device_monitor_start(monitor)) {
@@ -215,7 +249,7 @@ Result<GstElement*> device_element(bool source, const std::string& name) {
       const std::string display =
           detail::take_string(gst_device_get_display_name(GST_DEVICE(l->data)));
       seen += (seen.empty() ? "" : ", ") + display;
-      if (element == nullptr && display == name) {
+      if (element == nullptr && (display == name || (video && name.empty()))) {
         element = gst_device_create_element(GST_DEVICE(l->data), nullptr);
       }
     }
@@ -224,9 +258,11 @@ Result<GstElement*> device_element(bool source, const std::string& name) {
   }
   gst_object_unref(monitor);
   if (element == nullptr) {
-    return make_error(Errc::device_error, std::string("no audio ") + (source ? "input" : "output") +
-                                              " device named '" + name +
-                                              "' (found: " + (seen.empty() ? "none" : seen) + ")");
+    const std::string what =
+        video ? "camera" : std::string("audio ") + (source ? "input" : "output") + " device";
+    return make_error(Errc::device_error,
+                      "no " + what + (name.empty() ? std::string() : " named '" + name + "'") +
+                          " (found: " + (seen.empty() ? "none" : seen) + ")");
   }
   return element;
 }
@@ -346,6 +382,30 @@ struct Stream {
   std::deque<int> dtmf_queue;
   bool dtmf_active = false;
   SourcePtr dtmf_timer;
+
+  // Video. The encoder and its factory (bitrate, keyframes) and the RTX elements (counters)
+  // are set while building; the analysis (under am) is written by the analysis sink's thread.
+  bool video = false;
+  GstElement* encoder = nullptr;
+  std::string encoder_factory;
+  GstElement* rtx_send = nullptr;
+  GstElement* rtx_receive = nullptr;
+  VideoAnalyzer video_analyzer;
+  std::atomic<std::uint64_t> frames_sent{0};
+  std::atomic<int> sent_width{0}, sent_height{0}, sent_fps{0};
+  std::optional<RateController> rate;  // home thread
+  std::uint32_t applied_bps = 0;
+  std::shared_ptr<FrameMailbox> mailbox;
+  std::int64_t burst_end_ns = 0;      // under am
+  std::optional<double> recovery_ms;  // under am
+  // Feedback we sent (counted on the RTCP sink's thread) and received (home thread).
+  std::atomic<std::uint64_t> keyframe_requests_sent{0}, nacks_sent{0};
+  std::uint64_t keyframe_requests_received = 0, nacks_received_count = 0;
+  std::optional<std::uint64_t> remb_bps;
+  // Bitrates between two stats() calls.
+  std::int64_t last_stats_ns = 0;
+  std::uint64_t last_bytes_sent = 0, last_bytes_received = 0;
+  double kbps_sent = 0, kbps_received = 0;
 };
 
 class Pipeline final : public RtpPipeline {
@@ -365,6 +425,7 @@ class Pipeline final : public RtpPipeline {
       drop_incoming(*s);
     }
     bus_watch_.reset();
+    rate_timer_.reset();
     if (rtpbin_ != nullptr) {
       g_signal_handlers_disconnect_by_data(rtpbin_, this);
     }
@@ -392,6 +453,9 @@ class Pipeline final : public RtpPipeline {
     gst_util_set_object_arg(G_OBJECT(rtpbin_), "rtp-profile", "avpf");
     g_signal_connect(rtpbin_, "request-pt-map", G_CALLBACK(&Pipeline::on_request_pt_map), this);
     g_signal_connect(rtpbin_, "pad-added", G_CALLBACK(&Pipeline::on_pad_added), this);
+    g_signal_connect(rtpbin_, "request-aux-sender", G_CALLBACK(&Pipeline::on_aux_sender), this);
+    g_signal_connect(rtpbin_, "request-aux-receiver", G_CALLBACK(&Pipeline::on_aux_receiver), this);
+    g_signal_connect(rtpbin_, "new-jitterbuffer", G_CALLBACK(&Pipeline::on_new_jitterbuffer), this);
 
     GstBus* bus = gst_element_get_bus(pipeline_.get());
     GSource* watch = gst_bus_create_watch(bus);
@@ -406,10 +470,6 @@ class Pipeline final : public RtpPipeline {
   }
 
   Result<void> add_stream(const StreamConfig& config) override {
-    if (config.media != codecs::MediaType::kAudio) {
-      return make_error(Errc::invalid_argument,
-                        "stream " + config.name + ": only audio is carried by this pipeline");
-    }
     if (Stream* existing = find(config.name)) {
       // description-info: the same send codec only changes the payload type map; anything
       // else rebuilds the stream.
@@ -438,8 +498,17 @@ class Pipeline final : public RtpPipeline {
     stream->send_codec = send;
     stream->dtmf_codec = dtmf;
     if (!stream->send_codec) {
-      return make_error(Errc::invalid_argument,
-                        "stream " + config.name + ": no audio codec jcall can send was negotiated");
+      return make_error(Errc::invalid_argument, "stream " + config.name + ": no " +
+                                                    std::string(codecs::to_string(config.media)) +
+                                                    " codec jcall can send was negotiated");
+    }
+    stream->video = config.media == codecs::MediaType::kVideo;
+    if (stream->video) {
+      const VideoLimits& l = config_.video_limits;
+      stream->rate.emplace(l.min_bitrate_bps, l.start_bitrate_bps, l.max_bitrate_bps);
+      if (config_.video_frames) {
+        stream->mailbox = std::make_shared<FrameMailbox>();
+      }
     }
     Stream* s = stream.get();
     {
@@ -504,28 +573,50 @@ class Pipeline final : public RtpPipeline {
       return pipeline_error("the media pipeline could not start" + bus_error_text());
     }
     started_ = true;
+    rate_timer_ = detail::add_timer(ctx_, 1000, [this] {
+      adapt_bitrates();
+      return true;
+    });
     return {};
   }
 
-  void receive(std::span<const std::uint8_t> packet, bool rtcp) override {
+  void receive(std::span<const std::uint8_t> packet,
+               bool rtcp,
+               const std::string& transport) override {
     if (packet.size() < (rtcp ? 8u : 12u)) {
       return;
     }
     std::vector<Stream*> targets;
     {
       std::lock_guard lock(m_);
+      const auto on_transport = [&](const Stream& s) {
+        return transport.empty() || s.config.transport.empty() || s.config.transport == transport;
+      };
+      std::size_t candidates = 0;
+      Stream* only = nullptr;
+      for (auto& s : streams_) {
+        if (on_transport(*s)) {
+          ++candidates;
+          only = s.get();
+        }
+      }
       if (rtcp) {
         for (auto& s : streams_) {
-          targets.push_back(s.get());
+          if (on_transport(*s)) {
+            targets.push_back(s.get());
+          }
         }
-      } else if (streams_.size() == 1) {
-        targets.push_back(streams_.front().get());
-      } else if (Stream* s = route(packet)) {
+      } else if (candidates == 1) {
+        targets.push_back(only);
+      } else if (Stream* s = route(packet, on_transport)) {
         targets.push_back(s);
       }
     }
     if (!started_ || stopped_) {
       return;
+    }
+    if (rtcp) {
+      observe_rtcp(packet, targets);
     }
     // Timestamps as appsrc's do-timestamp gave them: the running time of arrival.
     const GstClockTime now = gst_clock_get_time(clock_.get());
@@ -587,10 +678,47 @@ class Pipeline final : public RtpPipeline {
     on_hold_ = on_hold;
     for (auto& s : streams_) {
       if (s->valve != nullptr) {
-        g_object_set(s->valve, "drop", on_hold ? TRUE : FALSE, nullptr);
+        const bool drop = on_hold || (s->video && !camera_on_);
+        g_object_set(s->valve, "drop", drop ? TRUE : FALSE, nullptr);
       }
       if (s->playback_volume != nullptr) {
         g_object_set(s->playback_volume, "mute", on_hold ? TRUE : FALSE, nullptr);
+      }
+    }
+  }
+
+  void set_camera(bool on) override {
+    const bool was = camera_on_;
+    camera_on_ = on;
+    set_on_hold(on_hold_);
+    if (on && !was) {
+      force_keyframe();
+    }
+  }
+
+  void force_keyframe() override {
+    for (auto& s : streams_) {
+      if (s->encoder == nullptr) {
+        continue;
+      }
+      GstPad* pad = gst_element_get_static_pad(s->encoder, "src");
+      gst_pad_send_event(pad,
+                         gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+      gst_object_unref(pad);
+    }
+  }
+
+  std::shared_ptr<FrameMailbox> frames(const std::string& name) override {
+    Stream* s = find(name);
+    return s != nullptr ? s->mailbox : nullptr;
+  }
+
+  void mark_burst_end(std::int64_t end_ns) override {
+    for (auto& s : streams_) {
+      if (s->video) {
+        std::lock_guard lock(s->am);
+        s->burst_end_ns = end_ns;
+        s->recovery_ms.reset();
       }
     }
   }
@@ -612,7 +740,9 @@ class Pipeline final : public RtpPipeline {
       st.dtmf_sent = s->dtmf_sent;
       st.dtmf_received = s->dtmf_received;
       session_stats(*s, st);
-      if (s->config.receive) {
+      if (s->video) {
+        st.video = video_stats(*s, now);
+      } else if (s->config.receive) {
         std::lock_guard lock(s->am);
         ToneAnalysis a = s->analyzer.current();
         if (s->last_feed_ns == 0 || now - s->last_feed_ns > kStaleAnalysisNs) {
@@ -688,20 +818,25 @@ class Pipeline final : public RtpPipeline {
 
   // BUNDLE (RFC 8843 §9.2): by SSRC when signaled (XEP-0339) or learned, else by payload
   // type, and the SSRC is then learned. Home thread, under m_.
-  Stream* route(std::span<const std::uint8_t> packet) {
+  template <typename Filter>
+  Stream* route(std::span<const std::uint8_t> packet, const Filter& on_transport) {
     const std::uint32_t ssrc = (std::uint32_t{packet[8]} << 24) | (std::uint32_t{packet[9]} << 16) |
                                (std::uint32_t{packet[10]} << 8) | packet[11];
-    if (const auto it = learned_ssrcs_.find(ssrc); it != learned_ssrcs_.end()) {
+    if (const auto it = learned_ssrcs_.find(ssrc);
+        it != learned_ssrcs_.end() && on_transport(*it->second)) {
       return it->second;
     }
     for (auto& s : streams_) {
       const auto& r = s->config.remote_ssrcs;
-      if (std::find(r.begin(), r.end(), ssrc) != r.end()) {
+      if (on_transport(*s) && std::find(r.begin(), r.end(), ssrc) != r.end()) {
         return learned_ssrcs_[ssrc] = s.get();
       }
     }
     const std::uint8_t pt = packet[1] & 0x7f;
     for (auto& s : streams_) {
+      if (!on_transport(*s)) {
+        continue;
+      }
       const auto& cs = s->config.codecs.codecs;
       if (std::any_of(cs.begin(), cs.end(), [&](const auto& c) { return c.id == pt; })) {
         return learned_ssrcs_[ssrc] = s.get();
@@ -798,8 +933,8 @@ class Pipeline final : public RtpPipeline {
   }
 
   Result<void> build_stream(Stream& s) {
-    if (s.config.send) {
-      if (auto r = build_send(s); !r) {
+    if (s.config.send && !(s.video && config_.video_source.kind == VideoSource::Kind::kNone)) {
+      if (auto r = s.video ? build_video_send(s) : build_send(s); !r) {
         return r;
       }
     }
@@ -828,8 +963,19 @@ class Pipeline final : public RtpPipeline {
       return rtcp_in.error();
     }
     s.rtcp_in = std::move(*rtcp_in);
+    if (s.video) {
+      // No probation (RFC 3550 A.1) for video: SRTP already vouches for every packet, and
+      // the session would drop the first packet of the peer's stream, the start of the keyframe
+      // sent as the keys came: the picture would wait for a keyframe request.
+      GObject* session = nullptr;
+      g_signal_emit_by_name(rtpbin_, "get-internal-session", s.session, &session);
+      if (session != nullptr) {
+        g_object_set(session, "probation", 0u, nullptr);
+        g_object_unref(session);
+      }
+    }
     if (s.config.receive) {
-      return build_receive(s);
+      return s.video ? build_video_receive(s) : build_receive(s);
     }
     return {};
   }
@@ -1042,8 +1188,12 @@ class Pipeline final : public RtpPipeline {
     } else if (auto r = link_chain(chain); !r) {
       return r;
     }
-    if (auto r = link_to_rtpbin(s, chain.back(), "send_rtp_sink_" + std::to_string(s.session));
-        !r) {
+    return finish_send(s, chain.back());
+  }
+
+  // The payloader's output into rtpbin's session, and the session's RTP out to our appsink.
+  Result<void> finish_send(Stream& s, GstElement* last) {
+    if (auto r = link_to_rtpbin(s, last, "send_rtp_sink_" + std::to_string(s.session)); !r) {
       return r;
     }
     auto rtp_sink = add(s, "appsink");
@@ -1064,6 +1214,404 @@ class Pipeline final : public RtpPipeline {
       return pipeline_error("cannot link rtpbin send_rtp_src");
     }
     return {};
+  }
+
+  // ---- video ----
+
+  // The raw video of the send chain: a test pattern, a Y4M file or a camera.
+  Result<GstElement*> build_video_source(Stream& s) {
+    const VideoSource& src = config_.video_source;
+    switch (src.kind) {
+      case VideoSource::Kind::kPattern: {
+        auto test = add(s, "videotestsrc");
+        if (test) {
+          g_object_set(*test, "is-live", TRUE, nullptr);
+          gst_util_set_object_arg(G_OBJECT(*test), "pattern", src.pattern.c_str());
+        }
+        return test;
+      }
+      case VideoSource::Kind::kY4m:
+        return build_y4m_source(s, src.path_or_name);
+      case VideoSource::Kind::kDevice: {
+        auto d = device_element(true, src.path_or_name, true);
+        if (!d) {
+          return d;
+        }
+        gst_bin_add(GST_BIN(pipeline_.get()), *d);
+        s.elements.push_back(*d);
+        // The camera picks its best mode within the user's limits (caps negotiation); the
+        // converters after it only work when it has no such mode.
+        const VideoLimits& l = config_.video_limits;
+        GstCaps* caps =
+            gst_caps_new_simple("video/x-raw", "width", GST_TYPE_INT_RANGE, 16, l.max_width,
+                                "height", GST_TYPE_INT_RANGE, 16, l.max_height, "framerate",
+                                GST_TYPE_FRACTION_RANGE, 1, 1, l.max_fps, 1, nullptr);
+        GstCaps* any = gst_caps_new_empty_simple("video/x-raw");
+        gst_caps_append(caps, any);  // else anything the converters can take
+        auto filter = add_capsfilter(s, caps);
+        if (!filter) {
+          return filter;
+        }
+        std::vector<GstElement*> chain{*d, *filter};
+        for (const char* f : {"videorate", "videoconvert", "videoscale"}) {
+          auto x = add(s, f);
+          if (!x) {
+            return x;
+          }
+          chain.push_back(*x);
+        }
+        if (auto r = link_chain(chain); !r) {
+          return r.error();
+        }
+        return chain.back();
+      }
+      case VideoSource::Kind::kNone:
+        break;
+    }
+    return pipeline_error("no video source");
+  }
+
+  Result<GstElement*> build_y4m_source(Stream&, const std::string& path) {
+    return make_error(Errc::invalid_argument, "Y4M sources are not supported yet: " + path);
+  }
+
+  Result<void> build_video_send(Stream& s) {
+    const codecs::Codec& codec = *s.send_codec;
+    const codecs::CatalogEntry* entry = codecs::find_entry(s.config.media, codec);
+    const VideoSource& src = config_.video_source;
+    const VideoLimits& limits = config_.video_limits;
+    auto source = build_video_source(s);
+    if (!source) {
+      return source.error();
+    }
+    std::vector<GstElement*> chain{*source};
+    // videoconvert and videoscale pass buffers through when the source already gives the
+    // encoder's format and size (a pattern does): no copy.
+    for (const char* f : {"videoconvert", "videoscale"}) {
+      auto x = add(s, f);
+      if (!x) {
+        return x.error();
+      }
+      chain.push_back(*x);
+    }
+    GstCaps* raw = gst_caps_from_string(
+        entry->chain.raw_caps.empty() ? "video/x-raw,format=I420" : entry->chain.raw_caps.c_str());
+    if (raw == nullptr) {
+      return pipeline_error("bad raw caps " + entry->chain.raw_caps);
+    }
+    raw = gst_caps_make_writable(raw);
+    if (src.kind == VideoSource::Kind::kPattern) {
+      const auto [w, h] = fit_resolution(src.width, src.height, limits);
+      gst_caps_set_simple(raw, "width", G_TYPE_INT, w, "height", G_TYPE_INT, h, "framerate",
+                          GST_TYPE_FRACTION, std::min(src.fps, limits.max_fps), 1, nullptr);
+    } else {
+      gst_caps_set_simple(raw, "width", GST_TYPE_INT_RANGE, 16, limits.max_width, "height",
+                          GST_TYPE_INT_RANGE, 16, limits.max_height, nullptr);
+    }
+    auto caps = add_capsfilter(s, raw);
+    auto valve = caps ? add(s, "valve") : caps;
+    if (!valve) {
+      return valve.error();
+    }
+    s.valve = *valve;
+    chain.push_back(*caps);
+    chain.push_back(s.valve);
+    auto encoder = add_catalog(s, entry->chain.encoders, "encoder");
+    if (!encoder) {
+      return encoder.error();
+    }
+    s.encoder = *encoder;
+    s.encoder_factory = GST_OBJECT_NAME(gst_element_get_factory(*encoder));
+    s.applied_bps = s.rate->target_bps();
+    set_encoder_bitrate(s.encoder, s.encoder_factory, s.applied_bps);
+    {
+      GstPad* pad = gst_element_get_static_pad(s.encoder, "sink");
+      gst_pad_add_probe(pad,
+                        static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER |
+                                                     GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+                        &Pipeline::on_encoder_input, &s, nullptr);
+      gst_object_unref(pad);
+    }
+    chain.push_back(s.encoder);
+    if (!entry->chain.encoder_caps.empty()) {
+      GstCaps* ec = gst_caps_from_string(entry->chain.encoder_caps.c_str());
+      if (ec == nullptr) {
+        return pipeline_error("bad encoder caps " + entry->chain.encoder_caps);
+      }
+      auto f = add_capsfilter(s, ec);
+      if (!f) {
+        return f.error();
+      }
+      chain.push_back(*f);
+    }
+    auto payloader = add_catalog(s, entry->chain.payloaders, "payloader");
+    if (!payloader) {
+      return payloader.error();
+    }
+    // 1200 bytes of RTP leave room for SRTP, TURN and IPv6 headers under a 1280-byte path MTU.
+    g_object_set(*payloader, "pt", static_cast<guint>(codec.id), "ssrc", s.config.local_ssrc, "mtu",
+                 1200u, nullptr);
+    chain.push_back(*payloader);
+    if (auto r = link_chain(chain); !r) {
+      return r;
+    }
+    return finish_send(s, *payloader);
+  }
+
+  Result<void> build_video_receive(Stream& s) {
+    auto rtp_in = incoming_pad(s, "recv_rtp_sink_" + std::to_string(s.session));
+    if (!rtp_in) {
+      return rtp_in.error();
+    }
+    s.rtp_in = std::move(*rtp_in);
+    // input-selector <- decoders (one per received SSRC/PT), then 8-bit I420 for the analysis
+    // (VP9 profile 2 decodes to 10 bits) and, for the window, RGBA at display time.
+    std::vector<GstElement*> head;
+    for (const char* f : {"input-selector", "videoconvert"}) {
+      auto x = add(s, f);
+      if (!x) {
+        return x.error();
+      }
+      head.push_back(*x);
+    }
+    s.selector = head.front();
+    g_object_set(s.selector, "sync-streams", FALSE, nullptr);
+    auto i420 = add_capsfilter(s, gst_caps_from_string("video/x-raw,format=I420"));
+    if (!i420) {
+      return i420.error();
+    }
+    head.push_back(*i420);
+    if (s.mailbox) {
+      auto tee = add(s, "tee");
+      if (!tee) {
+        return tee.error();
+      }
+      head.push_back(*tee);
+    }
+    if (auto r = link_chain(head); !r) {
+      return r;
+    }
+    // The analysis counts frames as they leave the decoder (no clock wait: it is what
+    // "decoded" means in the statistics, and costs nothing while waiting).
+    std::vector<GstElement*> analysis;
+    if (s.mailbox) {
+      auto q = add(s, "queue");
+      if (!q) {
+        return q.error();
+      }
+      analysis.push_back(*q);
+    }
+    auto asink = add(s, "appsink");
+    if (!asink) {
+      return asink.error();
+    }
+    analysis.push_back(*asink);
+    g_object_set(*asink, "sync", FALSE, "async", FALSE, "enable-last-sample", FALSE, nullptr);
+    GstAppSinkCallbacks cb{};
+    cb.new_sample = &Pipeline::on_video_sample;
+    analysis_.push_back(std::make_unique<OutgoingTag>(OutgoingTag{this, &s}));
+    gst_app_sink_set_callbacks(GST_APP_SINK(*asink), &cb, analysis_.back().get(), nullptr);
+    if (auto r = link_chain(analysis); !r) {
+      return r;
+    }
+    if (auto r = link(head.back(), analysis.front()); !r) {
+      return r;
+    }
+    if (s.mailbox) {
+      // The window's frames: RGBA, handed over when they are due (sync), the newest only.
+      std::vector<GstElement*> ui;
+      for (const char* f : {"queue", "videoconvert"}) {
+        auto x = add(s, f);
+        if (!x) {
+          return x.error();
+        }
+        ui.push_back(*x);
+      }
+      g_object_set(ui.front(), "max-size-buffers", 2u, "max-size-time", guint64{0},
+                   "max-size-bytes", 0u, nullptr);
+      gst_util_set_object_arg(G_OBJECT(ui.front()), "leaky", "downstream");
+      auto rgba = add_capsfilter(s, gst_caps_from_string("video/x-raw,format=RGBA"));
+      auto usink = rgba ? add(s, "appsink") : rgba;
+      if (!usink) {
+        return usink.error();
+      }
+      ui.push_back(*rgba);
+      ui.push_back(*usink);
+      g_object_set(*usink, "sync", TRUE, "async", FALSE, "enable-last-sample", FALSE, "max-buffers",
+                   1u, "drop", TRUE, nullptr);
+      GstAppSinkCallbacks ucb{};
+      ucb.new_sample = &Pipeline::on_ui_sample;
+      analysis_.push_back(std::make_unique<OutgoingTag>(OutgoingTag{this, &s}));
+      gst_app_sink_set_callbacks(GST_APP_SINK(*usink), &ucb, analysis_.back().get(), nullptr);
+      if (auto r = link_chain(ui); !r) {
+        return r;
+      }
+      if (auto r = link(head.back(), ui.front()); !r) {
+        return r;
+      }
+    }
+    return {};
+  }
+
+  // RTCP from the peer (home thread): report blocks about our video feed the bandwidth
+  // adaptation, feedback about it is counted.
+  void observe_rtcp(std::span<const std::uint8_t> packet, const std::vector<Stream*>& targets) {
+    bool any_video = false;
+    for (Stream* s : targets) {
+      any_video = any_video || (s->video && s->rate);
+    }
+    if (!any_video) {
+      return;
+    }
+    const detail::RtcpScan scan = detail::scan_rtcp(packet);
+    const auto now = RateController::Clock::now();
+    const std::uint32_t ntp = ntp_middle_now();
+    for (Stream* s : targets) {
+      if (!s->video || !s->rate) {
+        continue;
+      }
+      const std::uint32_t ours = s->config.local_ssrc;
+      for (const auto& b : scan.blocks) {
+        if (b.ssrc == ours) {
+          s->rate->on_report(b.fraction_lost / 256.0, detail::round_trip_ms(b, ntp), now);
+        }
+      }
+      for (const auto& f : scan.feedback) {
+        using Kind = detail::RtcpScan::Feedback::Kind;
+        if (f.kind == Kind::kRemb) {
+          if (f.ssrcs.empty() || std::find(f.ssrcs.begin(), f.ssrcs.end(), ours) != f.ssrcs.end()) {
+            s->remb_bps = f.remb_bps;
+            s->rate->on_remb(f.remb_bps, now);
+          }
+        } else if (f.media_ssrc == ours) {
+          if (f.kind == Kind::kNack) {
+            ++s->nacks_received_count;
+          } else {
+            ++s->keyframe_requests_received;
+          }
+        }
+      }
+    }
+  }
+
+  // Once a second (home thread): the encoders follow their rate controllers.
+  void adapt_bitrates() {
+    for (auto& s : streams_) {
+      if (s->encoder == nullptr || !s->rate) {
+        continue;
+      }
+      const std::uint32_t target = s->rate->target_bps();
+      const double change =
+          s->applied_bps == 0 ? 1.0 : std::abs(double(target) - s->applied_bps) / s->applied_bps;
+      if (change >= 0.05) {
+        set_encoder_bitrate(s->encoder, s->encoder_factory, target);
+        s->applied_bps = target;
+      }
+    }
+  }
+
+  VideoStats video_stats(Stream& s, std::int64_t now) {
+    VideoStats v;
+    v.encoder = s.encoder_factory;
+    v.frames_sent = s.frames_sent;
+    v.sent_width = s.sent_width;
+    v.sent_height = s.sent_height;
+    v.sent_fps = s.sent_fps;
+    v.target_bitrate_bps = s.rate ? s.rate->target_bps() : 0;
+    if (s.last_stats_ns != 0 && now - s.last_stats_ns >= 200'000'000) {
+      const double seconds = (now - s.last_stats_ns) / 1e9;
+      s.kbps_sent = (s.bytes_sent - s.last_bytes_sent) * 8 / 1000.0 / seconds;
+      s.kbps_received = (s.bytes_received - s.last_bytes_received) * 8 / 1000.0 / seconds;
+    }
+    if (s.last_stats_ns == 0 || now - s.last_stats_ns >= 200'000'000) {
+      s.last_stats_ns = now;
+      s.last_bytes_sent = s.bytes_sent;
+      s.last_bytes_received = s.bytes_received;
+    }
+    v.bitrate_sent_kbps = s.kbps_sent;
+    v.bitrate_received_kbps = s.kbps_received;
+    {
+      std::lock_guard lock(s.am);
+      v.received = s.video_analyzer.current(now);
+      v.recovery_ms = s.recovery_ms;
+    }
+    v.keyframe_requests_sent = s.keyframe_requests_sent;
+    v.keyframe_requests_received = s.keyframe_requests_received;
+    v.nacks_sent = s.nacks_sent;
+    v.nacks_received = s.nacks_received_count;
+    if (s.rtx_send != nullptr) {
+      guint n = 0;
+      g_object_get(s.rtx_send, "num-rtx-packets", &n, nullptr);
+      v.retransmissions_sent = n;
+    }
+    if (s.rtx_receive != nullptr) {
+      guint n = 0;
+      g_object_get(s.rtx_receive, "num-rtx-assoc-packets", &n, nullptr);
+      v.retransmissions_received = n;
+    }
+    v.remb_bps = s.remb_bps;
+    v.camera_on = camera_on_;
+    return v;
+  }
+
+  // RFC 4588 retransmission: rtpbin asks for an element between the session and its output
+  // (sender) or its ssrc demuxer (receiver); a bin with the pads it expects.
+  GstElement* rtx_bin(unsigned session, bool send) {
+    std::lock_guard lock(m_);
+    Stream* s = nullptr;
+    for (auto& x : streams_) {
+      if (x->session == session) {
+        s = x.get();
+      }
+    }
+    if (s == nullptr || !s->video) {
+      return nullptr;
+    }
+    GstStructure* pt_map = gst_structure_new_empty("application/x-rtp-pt-map");
+    bool any = false;
+    for (const codecs::Codec& c : s->config.codecs.codecs) {
+      const auto apt = c.parameter("apt");
+      if (is_rtx(c) && apt) {
+        gst_structure_set(pt_map, std::string(*apt).c_str(), G_TYPE_UINT, static_cast<guint>(c.id),
+                          nullptr);
+        any = true;
+      }
+    }
+    if (!any || (send && !s->config.send) || (!send && !s->config.receive)) {
+      gst_structure_free(pt_map);
+      return nullptr;
+    }
+    GstElement* rtx = gst_element_factory_make(send ? "rtprtxsend" : "rtprtxreceive", nullptr);
+    if (rtx == nullptr) {
+      gst_structure_free(pt_map);
+      return nullptr;
+    }
+    g_object_set(rtx, "payload-type-map", pt_map, nullptr);
+    gst_structure_free(pt_map);
+    if (send) {
+      // One second of history: a NACK comes within a round trip, and a keyframe of a 720p
+      // stream is dozens of packets.
+      g_object_set(rtx, "max-size-time", 1000u, "max-size-packets", 0u, nullptr);
+      if (s->config.local_rtx_ssrc != 0) {
+        GstStructure* ssrc_map = gst_structure_new_empty("application/x-rtp-ssrc-map");
+        gst_structure_set(ssrc_map, std::to_string(s->config.local_ssrc).c_str(), G_TYPE_UINT,
+                          s->config.local_rtx_ssrc, nullptr);
+        g_object_set(rtx, "ssrc-map", ssrc_map, nullptr);
+        gst_structure_free(ssrc_map);
+      }
+      s->rtx_send = rtx;
+    } else {
+      s->rtx_receive = rtx;
+    }
+    GstElement* bin = gst_bin_new(nullptr);
+    gst_bin_add(GST_BIN(bin), rtx);
+    for (const char* dir : {"sink", "src"}) {
+      GstPad* target = gst_element_get_static_pad(rtx, dir);
+      const std::string name = std::string(dir) + "_" + std::to_string(session);
+      gst_element_add_pad(bin, gst_ghost_pad_new(name.c_str(), target));
+      gst_object_unref(target);
+    }
+    return bin;
   }
 
   void setup_outgoing_sink(Stream& s, GstElement* sink, bool rtcp) {
@@ -1334,6 +1882,14 @@ class Pipeline final : public RtpPipeline {
         const codecs::Element* c = codecs::first_available(*stage, installed);
         ok = ok && c != nullptr && make(c->factory, c->properties);
       }
+      if (s->video && ok) {
+        // A lost packet the retransmission could not repair: the depayloader drops frames up
+        // to the next keyframe (no corrupt picture) and asks for one (PLI, through rtpbin).
+        for (GstElement* e : chain) {
+          set_arg(e, "request-keyframe", "true");
+          set_arg(e, "wait-for-keyframe", "true");
+        }
+      }
       // opusdec with use-inband-fec reports 120 ms of latency (the longest Opus packet: it
       // may wait for the next one to recover a loss), and every sink of the pipeline then
       // plays that much later. With a short jitter buffer that triples mouth-to-ear; PLC
@@ -1341,7 +1897,9 @@ class Pipeline final : public RtpPipeline {
       if (ok && config_.jitter_buffer < std::chrono::milliseconds(120)) {
         set_arg(chain.back(), "use-inband-fec", "false");
       }
-      ok = ok && make("audioconvert", {}) && make("audioresample", {});
+      if (!s->video) {
+        ok = ok && make("audioconvert", {}) && make("audioresample", {});
+      }
       to_selector = true;
     } else if (entry != nullptr && entry->role == codecs::CodecRole::kTelephoneEvent) {
       const std::string name =
@@ -1605,13 +2163,23 @@ class Pipeline final : public RtpPipeline {
         Stream& s = *tag->stream;
         if (rtcp) {
           ++s.rtcp_sent;
+          if (s.video) {
+            for (const auto& f : detail::scan_rtcp(packet).feedback) {
+              using Kind = detail::RtcpScan::Feedback::Kind;
+              if (f.kind == Kind::kNack) {
+                ++s.nacks_sent;
+              } else if (f.kind == Kind::kPli || f.kind == Kind::kFir) {
+                ++s.keyframe_requests_sent;
+              }
+            }
+          }
         } else {
           ++s.packets_sent;
           s.bytes_sent += packet.size();
         }
         Pipeline* self = tag->self;
         if (self->events_.outgoing_direct) {
-          self->events_.outgoing_direct(std::move(packet), rtcp);
+          self->events_.outgoing_direct(s.config.transport, std::move(packet), rtcp);
           gst_sample_unref(sample);
           return GST_FLOW_OK;
         }
@@ -1676,6 +2244,152 @@ class Pipeline final : public RtpPipeline {
     }
     gst_sample_unref(sample);
     return GST_FLOW_OK;
+  }
+
+  // Decoded video for the analysis (streaming thread).
+  static GstFlowReturn on_video_sample(GstAppSink* sink, gpointer data) noexcept {
+    auto* tag = static_cast<OutgoingTag*>(data);
+    GstSample* sample = gst_app_sink_pull_sample(sink);
+    if (sample == nullptr) {
+      return GST_FLOW_EOS;
+    }
+    try {
+      Stream& s = *tag->stream;
+      const std::int64_t now = monotonic_now_ns();
+      GstVideoInfo info;
+      GstVideoFrame frame;
+      GstBuffer* b = gst_sample_get_buffer(sample);
+      GstCaps* caps = gst_sample_get_caps(sample);
+      if (b != nullptr && caps != nullptr && gst_video_info_from_caps(&info, caps) &&
+          gst_video_frame_map(&frame, &info, b, GST_MAP_READ)) {
+        detail::I420View view;
+        view.width = GST_VIDEO_FRAME_WIDTH(&frame);
+        view.height = GST_VIDEO_FRAME_HEIGHT(&frame);
+        view.y = static_cast<const std::uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 0));
+        view.u = static_cast<const std::uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 1));
+        view.v = static_cast<const std::uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 2));
+        view.stride_y = GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0);
+        view.stride_u = GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 1);
+        view.stride_v = GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 2);
+        {
+          std::lock_guard lock(s.am);
+          s.video_analyzer.feed(view, now);
+          if (s.burst_end_ns != 0 && !s.recovery_ms && now >= s.burst_end_ns) {
+            s.recovery_ms = (now - s.burst_end_ns) / 1e6;
+          }
+        }
+        gst_video_frame_unmap(&frame);
+      }
+      if (!s.first_media.exchange(true)) {
+        Pipeline* self = tag->self;
+        self->mailbox_->post([self, name = s.config.name] {
+          if (self->events_.first_media) {
+            self->events_.first_media(name);
+          }
+        });
+      }
+    } catch (...) {
+    }
+    gst_sample_unref(sample);
+    return GST_FLOW_OK;
+  }
+
+  // Decoded video for the window, RGBA, when due (streaming thread).
+  static GstFlowReturn on_ui_sample(GstAppSink* sink, gpointer data) noexcept {
+    auto* tag = static_cast<OutgoingTag*>(data);
+    GstSample* sample = gst_app_sink_pull_sample(sink);
+    if (sample == nullptr) {
+      return GST_FLOW_EOS;
+    }
+    try {
+      Stream& s = *tag->stream;
+      GstVideoInfo info;
+      GstVideoFrame frame;
+      GstBuffer* b = gst_sample_get_buffer(sample);
+      GstCaps* caps = gst_sample_get_caps(sample);
+      if (s.mailbox && b != nullptr && caps != nullptr && gst_video_info_from_caps(&info, caps) &&
+          gst_video_frame_map(&frame, &info, b, GST_MAP_READ)) {
+        VideoFrame f;
+        f.width = GST_VIDEO_FRAME_WIDTH(&frame);
+        f.height = GST_VIDEO_FRAME_HEIGHT(&frame);
+        f.pts_ns = monotonic_now_ns();
+        f.rgba.resize(static_cast<std::size_t>(f.width) * f.height * 4);
+        const auto* src = static_cast<const std::uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 0));
+        const int stride = GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0);
+        const std::size_t row = static_cast<std::size_t>(f.width) * 4;
+        for (int y = 0; y < f.height; ++y) {
+          std::memcpy(f.rgba.data() + y * row, src + static_cast<std::ptrdiff_t>(y) * stride, row);
+        }
+        gst_video_frame_unmap(&frame);
+        s.mailbox->put(std::move(f));
+      }
+    } catch (...) {
+    }
+    gst_sample_unref(sample);
+    return GST_FLOW_OK;
+  }
+
+  // What enters the encoder: frames counted, the size and rate from the caps.
+  static GstPadProbeReturn on_encoder_input(GstPad*,
+                                            GstPadProbeInfo* info,
+                                            gpointer data) noexcept {
+    auto* s = static_cast<Stream*>(data);
+    if ((GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER) != 0) {
+      ++s->frames_sent;
+      return GST_PAD_PROBE_OK;
+    }
+    GstEvent* ev = gst_pad_probe_info_get_event(info);
+    if (ev != nullptr && GST_EVENT_TYPE(ev) == GST_EVENT_CAPS) {
+      GstCaps* caps = nullptr;
+      gst_event_parse_caps(ev, &caps);
+      GstVideoInfo vi;
+      if (caps != nullptr && gst_video_info_from_caps(&vi, caps)) {
+        s->sent_width = GST_VIDEO_INFO_WIDTH(&vi);
+        s->sent_height = GST_VIDEO_INFO_HEIGHT(&vi);
+        s->sent_fps = GST_VIDEO_INFO_FPS_D(&vi) > 0
+                          ? GST_VIDEO_INFO_FPS_N(&vi) / GST_VIDEO_INFO_FPS_D(&vi)
+                          : 0;
+      }
+    }
+    return GST_PAD_PROBE_OK;
+  }
+
+  static GstElement* on_aux_sender(GstElement*, guint session, gpointer data) noexcept {
+    try {
+      return static_cast<Pipeline*>(data)->rtx_bin(session, true);
+    } catch (...) {
+      return nullptr;
+    }
+  }
+  static GstElement* on_aux_receiver(GstElement*, guint session, gpointer data) noexcept {
+    try {
+      return static_cast<Pipeline*>(data)->rtx_bin(session, false);
+    } catch (...) {
+      return nullptr;
+    }
+  }
+
+  // Video sessions get their own jitter buffer: longer, and asking for retransmissions.
+  static void on_new_jitterbuffer(GstElement*,
+                                  GstElement* jitterbuffer,
+                                  guint session,
+                                  guint,
+                                  gpointer data) noexcept {
+    auto* self = static_cast<Pipeline*>(data);
+    try {
+      std::lock_guard lock(self->m_);
+      for (auto& s : self->streams_) {
+        if (s->session != session || !s->video) {
+          continue;
+        }
+        // faststart: the first packets go out as soon as two follow each other, instead of
+        // after a whole latency (the first picture is a keyframe burst: nothing to wait for).
+        g_object_set(jitterbuffer, "latency",
+                     static_cast<guint>(self->config_.video_jitter_buffer.count()),
+                     "do-retransmission", TRUE, "faststart-min-packets", 2u, nullptr);
+      }
+    } catch (...) {
+    }
   }
 
   // Marker source: silence except a burst at the start of every 500 ms; the burst's first
@@ -1788,6 +2502,8 @@ class Pipeline final : public RtpPipeline {
   GObjectPtr<GstClock> clock_;
   bool muted_ = false;
   bool on_hold_ = false;
+  bool camera_on_ = true;
+  SourcePtr rate_timer_;
 };
 
 }  // namespace

@@ -33,6 +33,9 @@
 #include "codecs/codec.hpp"
 #include "codecs/offer_answer.hpp"
 #include "media/pipeline/audio_io.hpp"
+#include "media/pipeline/detail/video_analyzer.hpp"
+#include "media/pipeline/frame_mailbox.hpp"
+#include "media/pipeline/video_io.hpp"
 
 namespace jcall::media {
 
@@ -45,8 +48,12 @@ struct StreamConfig {
   // send the first), then rtx, telephone-event, CN.
   codecs::Negotiated codecs;
   std::uint32_t local_ssrc = 0;
+  std::uint32_t local_rtx_ssrc = 0;         // video with rtx: RFC 4588 SSRC-multiplexed
   std::vector<std::uint32_t> remote_ssrcs;  // XEP-0339, may be empty
   std::string cname;
+  // The transport that carries it (the engine's name; with BUNDLE the same for all streams):
+  // received packets are routed among the streams of their transport only.
+  std::string transport;
 };
 
 struct PipelineConfig {
@@ -60,6 +67,40 @@ struct PipelineConfig {
   // Opus in-band FEC and DTX (RFC 7587 useinbandfec / usedtx).
   bool opus_fec = true;
   bool opus_dtx = true;
+
+  VideoSource video_source;
+  VideoLimits video_limits;
+  // The video jitter buffer: long enough for a NACK and its retransmission to arrive (one
+  // round trip plus the sender's frame), so a lost packet is repaired instead of becoming a
+  // frozen picture. Audio keeps its own, shorter buffer; rtpbin aligns the two (lip sync).
+  std::chrono::milliseconds video_jitter_buffer{100};
+  // Decoded video also goes, as RGBA at display time, to a FrameMailbox per stream (the
+  // window); headless runs leave it off and only analyse.
+  bool video_frames = false;
+};
+
+// Video figures of a stream (StreamStats::video).
+struct VideoStats {
+  std::string encoder;  // the element chosen ("vp8enc", "x264enc", ...)
+  std::uint64_t frames_sent = 0;
+  int sent_width = 0;
+  int sent_height = 0;
+  int sent_fps = 0;
+  std::uint32_t target_bitrate_bps = 0;  // what bandwidth adaptation asks of the encoder
+  double bitrate_sent_kbps = 0;          // since the previous stats()
+  double bitrate_received_kbps = 0;
+  detail::VideoAnalysis received;  // decoded frames, size, rate, freezes, pattern
+  // RTCP feedback (RFC 4585, RFC 5104): keyframe requests are PLI + FIR.
+  std::uint64_t keyframe_requests_sent = 0;
+  std::uint64_t keyframe_requests_received = 0;
+  std::uint64_t nacks_sent = 0;
+  std::uint64_t nacks_received = 0;
+  std::uint64_t retransmissions_sent = 0;      // rtx packets we sent (RFC 4588)
+  std::uint64_t retransmissions_received = 0;  // rtx packets that repaired a loss here
+  std::optional<std::uint64_t> remb_bps;       // the peer's last REMB
+  bool camera_on = true;
+  // After a burst loss (test hook): from the burst's end to the next decoded frame, ms.
+  std::optional<double> recovery_ms;
 };
 
 struct StreamStats {
@@ -78,6 +119,7 @@ struct StreamStats {
   std::uint64_t dtmf_sent = 0;
   std::uint64_t dtmf_received = 0;
   std::optional<ToneAnalysis> analysis;  // audio: the received signal
+  std::optional<VideoStats> video;       // video streams
 };
 
 class RtpPipeline {
@@ -88,7 +130,9 @@ class RtpPipeline {
     // When set, used instead of `outgoing`, called right on the GStreamer streaming thread
     // that produced the packet (RTP and RTCP come from different threads, concurrently): no
     // hop to the media thread per packet. It must be thread-safe and must not block for long.
-    std::function<void(std::vector<std::uint8_t> packet, bool rtcp)> outgoing_direct;
+    // `transport` is the stream's StreamConfig::transport.
+    std::function<void(const std::string& transport, std::vector<std::uint8_t> packet, bool rtcp)>
+        outgoing_direct;
     // A DTMF digit (0-9, *, #, A-D) the peer sent (RFC 4733), once per event.
     std::function<void(const std::string& stream, char digit)> dtmf;
     // The first decoded media buffer of a stream reached the sink.
@@ -107,14 +151,26 @@ class RtpPipeline {
   virtual Result<void> remove_stream(const std::string& name) = 0;
   // To PLAYING: sources start producing; packets come out through Events::outgoing.
   virtual Result<void> start() = 0;
-  // A decrypted RTP or RTCP packet from the peer.
-  virtual void receive(std::span<const std::uint8_t> packet, bool rtcp) = 0;
+  // A decrypted RTP or RTCP packet from the peer, on `transport` (StreamConfig::transport;
+  // empty: any stream).
+  virtual void receive(std::span<const std::uint8_t> packet,
+                       bool rtcp,
+                       const std::string& transport = {}) = 0;
 
   // RFC 4733 events with the negotiated telephone-event PT (an error when none was negotiated).
   virtual Result<void> send_dtmf(const std::string& stream, char digit) = 0;
   // Mute: we keep sending, silence (DTX then sends little). Hold: nothing is sent nor played.
   virtual void set_muted(bool muted) = 0;
   virtual void set_on_hold(bool on_hold) = 0;
+  // Camera off: no video is sent (the encoder gets no frames); on again with a keyframe.
+  virtual void set_camera(bool on) = 0;
+  // Every video encoder sends a keyframe next (the path just got its keys, or a new peer).
+  virtual void force_keyframe() = 0;
+  // Decoded frames of a video stream for the window (PipelineConfig::video_frames), else null.
+  virtual std::shared_ptr<FrameMailbox> frames(const std::string& stream) = 0;
+  // Test hook (--test-burst-loss): the receive path dropped everything until `end_ns`
+  // (CLOCK_MONOTONIC); the next decoded frame after it gives VideoStats::recovery_ms.
+  virtual void mark_burst_end(std::int64_t end_ns) = 0;
 
   virtual std::vector<StreamStats> stats() = 0;
   virtual MarkerTimes marker_times() const = 0;

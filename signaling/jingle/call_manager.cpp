@@ -1090,6 +1090,25 @@ Result<void> CallManager::set_video(std::string_view sid, bool on, TimePoint now
   return r;
 }
 
+Result<void> CallManager::set_camera(std::string_view sid, bool on, TimePoint now) {
+  Call* call = find_call(sid);
+  if (!call || !call->session || call->phase == detail::CallPhase::kEnded)
+    return make_error(Errc::unknown_session, "no session in call " + std::string(sid));
+  const Content* video = nullptr;
+  for (const Content& c : call->session->contents())
+    if (content_media(c) == codecs::MediaType::kVideo && c.name != call->offered_content)
+      video = &c;
+  if (!video)
+    return make_error(Errc::out_of_order, "call " + std::string(sid) + " has no video");
+  RtpInfo info;
+  info.kind = on ? RtpInfo::Kind::kUnmute : RtpInfo::Kind::kMute;
+  info.creator = std::string(to_string(video->creator));
+  info.name = video->name;
+  auto r = call->session->send_info(info, now);
+  drain(*call, now);
+  return r;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Media events
 

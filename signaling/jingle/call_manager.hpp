@@ -121,6 +121,9 @@ class CallManager {
   Result<void> set_hold(std::string_view sid, bool hold, TimePoint now);
   Result<void> set_mute(std::string_view sid, bool mute, TimePoint now);
   Result<void> set_video(std::string_view sid, bool on, TimePoint now);  // content-add/remove
+  // Camera off/on: the video content stays, we stop sending; the peer is told with XEP-0167 §7
+  // mute/unmute naming the video content.
+  Result<void> set_camera(std::string_view sid, bool on, TimePoint now);
   // While busy (already in a call), new calls are refused with <busy/> when this is set.
   void set_busy_policy(bool reject_when_busy) { reject_when_busy_ = reject_when_busy; }
 

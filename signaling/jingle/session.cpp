@@ -27,6 +27,7 @@
 #include "signaling/jingle/session.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <random>
 #include <utility>
 
@@ -35,6 +36,14 @@
 
 namespace jcall::signaling::jingle {
 namespace {
+
+bool has_rtx(const codecs::Negotiated& n) {
+  return std::any_of(n.codecs.begin(), n.codecs.end(), [](const codecs::Codec& c) {
+    return c.name.size() == 3 && std::tolower(static_cast<unsigned char>(c.name[0])) == 'r' &&
+           std::tolower(static_cast<unsigned char>(c.name[1])) == 't' &&
+           std::tolower(static_cast<unsigned char>(c.name[2])) == 'x';
+  });
+}
 
 // The payload types of a description with the XEP-0293 §3 feedback that is written once for
 // all of them (description-level <rtcp-fb/>) copied onto each.
@@ -232,6 +241,7 @@ Session Session::initiate(SessionConfig config, std::vector<LocalContent> conten
     st.have_local = true;
     st.local_setup = Setup::kActpass;
     st.local_ssrc = lc.ssrc != 0 ? lc.ssrc : s.pick_ssrc();
+    st.local_rtx_ssrc = lc.media == codecs::MediaType::kVideo ? s.pick_ssrc() : 0;
     st.codecs = codecs::make_offer(lc.media, s.config_.preferences);
     std::vector<std::uint8_t> used;
     for (const auto& other : s.states_) {
@@ -366,6 +376,7 @@ void Session::handle_initiate(const xml::Element& iq, TimePoint now) {
     const DtlsRole role = role_from_peer_setup(st.remote_fingerprint->setup, false);
     st.local_setup = setup_for(role);
     st.local_ssrc = pick_ssrc();
+    st.local_rtx_ssrc = st.media == codecs::MediaType::kVideo ? pick_ssrc() : 0;
     states_.push_back(std::move(st));
   }
   if (states_.empty()) {
@@ -756,6 +767,7 @@ void Session::on_content_add(const xml::Element& iq, const Jingle& j, TimePoint 
     st.remote_fingerprint = std::move(fp);
     st.local_setup = setup_for(role_from_peer_setup(st.remote_fingerprint->setup, false));
     st.local_ssrc = pick_ssrc();
+    st.local_rtx_ssrc = st.media == codecs::MediaType::kVideo ? pick_ssrc() : 0;
     states_.push_back(std::move(st));
     if (contains(offered_bundle, c.name)) {
       peer_groups_.push_back(Group{"BUNDLE", offered_bundle});
@@ -1219,6 +1231,7 @@ Result<void> Session::add_content(LocalContent content, TimePoint now) {
   st.have_local = true;
   st.local_setup = Setup::kActpass;
   st.local_ssrc = content.ssrc != 0 ? content.ssrc : pick_ssrc();
+  st.local_rtx_ssrc = content.media == codecs::MediaType::kVideo ? pick_ssrc() : 0;
   st.codecs = codecs::make_offer(content.media, config_.preferences);
   std::vector<std::uint8_t> used;
   for (const auto& other : states_) {
@@ -1550,6 +1563,11 @@ Content Session::local_content(const ContentState& st,
     d.header_extensions = st.codecs.header_extensions;
     d.rtcp_mux = st.rtcp_mux;
     d.sources.push_back(Source{st.local_ssrc, {codecs::Parameter{"cname", cname_}}});
+    if (has_rtx(st.codecs) && st.local_rtx_ssrc != 0) {
+      // RFC 4588 SSRC-multiplexing, signaled as XEP-0339 FID (primary, retransmission).
+      d.sources.push_back(Source{st.local_rtx_ssrc, {codecs::Parameter{"cname", cname_}}});
+      d.source_groups.push_back(SourceGroup{"FID", {st.local_ssrc, st.local_rtx_ssrc}});
+    }
     c.description = std::move(d);
   }
   IceUdpTransport t;
@@ -1595,6 +1613,7 @@ NegotiatedContent Session::negotiate(const ContentState& st) const {
   n.codecs = st.codecs;
   n.rtcp_mux = st.rtcp_mux;
   n.local_ssrc = st.local_ssrc;
+  n.local_rtx_ssrc = has_rtx(st.codecs) ? st.local_rtx_ssrc : 0;
   n.remote_sources = st.peer_description.sources;
   n.remote_source_groups = st.peer_description.source_groups;
   n.remote_ufrag = st.remote_ufrag;

@@ -62,6 +62,9 @@ struct NegotiatedContent {
   codecs::Negotiated codecs;  // payload type numbers as used on the wire
   bool rtcp_mux = true;
   std::uint32_t local_ssrc = 0;
+  // Our retransmission SSRC (RFC 4588 SSRC-multiplexed, XEP-0339 FID group), 0 when no rtx
+  // payload type was negotiated.
+  std::uint32_t local_rtx_ssrc = 0;
   std::vector<Source> remote_sources;  // XEP-0339
   std::vector<SourceGroup> remote_source_groups;
   std::string remote_ufrag;
@@ -201,7 +204,8 @@ class Session {
     bool have_local = false;
     Setup local_setup = Setup::kActpass;
     std::uint32_t local_ssrc = 0;
-    codecs::Negotiated codecs;  // our offer, or our answer
+    std::uint32_t local_rtx_ssrc = 0;  // video: our RFC 4588 retransmission SSRC (FID group)
+    codecs::Negotiated codecs;         // our offer, or our answer
     bool rtcp_mux = true;
     RtpDescription peer_description;  // the peer's offer or answer
     std::string remote_ufrag;
