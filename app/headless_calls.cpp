@@ -151,6 +151,7 @@ Result<media::EngineConfig> engine_config(const Options& o) {
   c.pipeline.jitter_buffer = std::chrono::milliseconds(o.jitter_ms);
   c.pipeline.video_source = o.video_source;
   c.pipeline.video_limits = o.video_limits;
+  c.pipeline.video_jitter_buffer = std::chrono::milliseconds(o.video_jitter_ms);
   c.tamper_srtp_packets = o.test_tamper_srtp;
   c.impairment.loss_percent = o.test_loss_percent;
   c.impairment.jitter = std::chrono::milliseconds(o.test_jitter_ms);
@@ -183,6 +184,7 @@ void HeadlessCalls::make_controller() {
   if (!options_.video_codecs.empty()) {
     config.preferences.video = options_.video_codecs;
   }
+  config.offer_bundle = !options_.no_bundle;
   if (options_.ring_timeout_s) {
     config.ring_timeout =
         std::chrono::milliseconds(static_cast<std::int64_t>(*options_.ring_timeout_s * 1000));
@@ -630,6 +632,7 @@ void HeadlessCalls::summarise(const jingle::call_out::StateChanged& s, MediaStat
                   {"timeline", c.timeline},
                   {"streams", streams},
                   {"transport", transports.empty() ? json(nullptr) : transports.front()},
+                  {"transports", transports},
                   {"dtmf_received", c.dtmf_received},
                   {"termination",
                    {{"by", s.by_peer ? "peer" : "local"},

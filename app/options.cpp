@@ -51,7 +51,8 @@ Calls (Jingle RTP with XEP-0353 message initiation; ICE, DTLS-SRTP, Opus/G.722/G
   --call JID             call JID (bare: every device rings; full: that device) once online;
                          exit when the call has ended: status 0 if it connected and audio
                          flowed both ways, else 1
-  --video                with --call: audio and video (video is negotiated, not yet carried)
+  --video                with --call: audio and video
+  --no-bundle            offer audio and video on separate transports (no XEP-0338 BUNDLE)
   --answer               accept every incoming call (and video the peer adds)
   --answer-once          like --answer, and exit when the first call has ended (0 if it
                          connected and audio flowed both ways)
@@ -74,7 +75,8 @@ Media (ICE via libnice, DTLS-SRTP, GStreamer):
   --audio-source SPEC    tone:HZ (default tone:440) | marker:HZ | wav:PATH | device[:NAME] | silence
   --audio-sink SPEC      none (default headless) | device[:NAME]
   --record FILE.wav      write the received audio to a WAV file
-  --jitter-ms N          jitter buffer (default 30)
+  --jitter-ms N          audio jitter buffer, ms (default 30)
+  --video-jitter-ms N    video jitter buffer, ms (default 150: room for retransmissions)
   --stats-interval S     a call-stats event every S seconds (default 1, 0: never)
   --dtmf DIGITS          send these DTMF digits (0-9 * # A-D) once the call is connected
 
@@ -88,7 +90,7 @@ Video (with --video, or when the peer adds video):
   --max-bitrate KBPS     the video encoder's ceiling (100..20000, default 2500); bandwidth
                          adaptation stays below it and starts at min(1000, KBPS)
 
-Test hooks (impair what this process receives, after SRTP; for tests without netem):
+Test hooks (impair the SRTP packets this process receives; for tests without netem):
   --test-loss PCT        drop this share of the received media packets at random (0..50)
   --test-jitter MS       delay each received media packet by a random 0..MS ms (0..500)
   --test-burst-loss START_MS:DURATION_MS   drop every received media packet for DURATION_MS,
@@ -199,6 +201,8 @@ Result<Options> parse_options(int argc, char** argv) {
       o.call = v;
     } else if (arg == "--video") {
       o.video = true;
+    } else if (arg == "--no-bundle") {
+      o.no_bundle = true;
     } else if (arg == "--answer") {
       o.answer = true;
     } else if (arg == "--answer-once") {
@@ -255,13 +259,17 @@ Result<Options> parse_options(int argc, char** argv) {
       o.audio_sink = v;
     } else if (arg == "--record" && value(v)) {
       o.record = v;
-    } else if ((arg == "--jitter-ms" || arg == "--test-tamper-srtp") && value(v)) {
+    } else if ((arg == "--jitter-ms" || arg == "--test-tamper-srtp" ||
+                arg == "--video-jitter-ms") &&
+               value(v)) {
       int n = 0;
       if (std::from_chars(v.data(), v.data() + v.size(), n).ec != std::errc() || n < 0 ||
           n > 10000) {
         return usage_error(arg + " takes a number from 0 to 10000");
       }
-      (arg == "--jitter-ms" ? o.jitter_ms : o.test_tamper_srtp) = n;
+      (arg == "--jitter-ms"         ? o.jitter_ms
+       : arg == "--video-jitter-ms" ? o.video_jitter_ms
+                                    : o.test_tamper_srtp) = n;
     } else if (arg == "--stats-interval" && value(v)) {
       char* end = nullptr;
       const double s = std::strtod(v.c_str(), &end);

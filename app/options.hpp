@@ -32,6 +32,7 @@ struct Options {
   // Calls (XEP-0166 / XEP-0353) with real media (media/: libnice, DTLS-SRTP, GStreamer).
   std::string call;  // --call JID: call once online, exit when the call has ended
   bool video = false;
+  bool no_bundle = false;    // --no-bundle: offer one transport per content (no XEP-0338 group)
   bool answer = false;       // accept incoming calls (and video the peer adds)
   bool answer_once = false;  // --answer-once: also exit when the first call has ended
   int answer_delay_ms = 0;
@@ -54,6 +55,7 @@ struct Options {
   std::string audio_sink = "none";  // none | device[:NAME]
   std::string record;               // --record FILE.wav
   int jitter_ms = 30;
+  int video_jitter_ms = 150;        // --video-jitter-ms
   double stats_interval_s = 1;      // a call-stats event this often (0: never)
   std::string dtmf;                 // --dtmf DIGITS: sent once media flows
   media::VideoSource video_source;  // --video-source SPEC (default pattern:smpte, 640x480@30)

@@ -82,6 +82,20 @@ std::string rtp_caps(MediaType media, const Codec& c) {
     seen += "," + name + ",";
     s += ", " + name + "=(string)" + quoted(p.value);
   }
+  // XEP-0293 feedback as rtpbin reads it from the caps: rtpsession answers a decoder's keyframe
+  // request with PLI or FIR only when "rtcp-fb-nack-pli" / "rtcp-fb-ccm-fir" say the peer
+  // takes them (RFC 4585 §4.2, RFC 5104 §7.1).
+  for (const RtcpFb& fb : c.rtcp_fb) {
+    std::string field = "rtcp-fb-" + lower(fb.type);
+    if (!fb.subtype.empty()) {
+      field += "-" + lower(fb.subtype);
+    }
+    if (!is_field_name(field) || seen.find("," + field + ",") != seen.npos) {
+      continue;
+    }
+    seen += "," + field + ",";
+    s += ", " + field + "=(boolean)true";
+  }
   return s;
 }
 

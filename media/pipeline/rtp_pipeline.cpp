@@ -331,6 +331,83 @@ Result<std::vector<std::int16_t>> load_wav(const std::string& path) {
   return samples;
 }
 
+// A YUV4MPEG2 file's frames, 8-bit 4:2:0 only (what every Y4M test sequence is), read once.
+// GStreamer's y4mdec parses the same format but cannot loop a file inside a live pipeline (a
+// seek back would need its own non-live branch); 30 lines of parsing can.
+struct Y4m {
+  int width = 0;
+  int height = 0;
+  int fps_n = 30;
+  int fps_d = 1;
+  std::vector<std::vector<std::uint8_t>> frames;
+};
+constexpr std::size_t kMaxY4mBytes = std::size_t{256} << 20;
+
+Result<Y4m> load_y4m(const std::string& path) {
+  gchar* data = nullptr;
+  gsize size = 0;
+  GError* error = nullptr;
+  if (!g_file_get_contents(path.c_str(), &data, &size, &error)) {
+    std::string why = error != nullptr ? error->message : "cannot read";
+    g_clear_error(&error);
+    return make_error(Errc::invalid_argument, "Y4M file " + path + ": " + why);
+  }
+  std::unique_ptr<gchar, decltype(&g_free)> owner(data, &g_free);
+  const auto fail = [&](const std::string& why) {
+    return make_error(Errc::invalid_argument, "Y4M file " + path + ": " + why);
+  };
+  if (size > kMaxY4mBytes) {
+    return fail("larger than 256 MB");
+  }
+  const std::string_view text(data, size);
+  const std::size_t eol = text.find('\n');
+  if (eol == std::string_view::npos || !text.starts_with("YUV4MPEG2 ")) {
+    return fail("not a YUV4MPEG2 file");
+  }
+  Y4m y;
+  std::string_view header = text.substr(10, eol - 10);
+  while (!header.empty()) {
+    const std::size_t sp = header.find(' ');
+    const std::string token(header.substr(0, sp));
+    header = sp == std::string_view::npos ? std::string_view() : header.substr(sp + 1);
+    if (token.empty()) {
+      continue;
+    }
+    if (token[0] == 'W') {
+      y.width = std::atoi(token.c_str() + 1);
+    } else if (token[0] == 'H') {
+      y.height = std::atoi(token.c_str() + 1);
+    } else if (token[0] == 'F') {
+      if (std::sscanf(token.c_str() + 1, "%d:%d", &y.fps_n, &y.fps_d) != 2) {
+        return fail("bad frame rate " + token);
+      }
+    } else if (token[0] == 'C' && !token.starts_with("C420")) {
+      return fail("colour space " + token.substr(1) + " is not supported (8-bit 4:2:0 only)");
+    }
+  }
+  if (y.width < 16 || y.height < 16 || y.width > 4096 || y.height > 4096 || y.width % 2 != 0 ||
+      y.height % 2 != 0 || y.fps_n <= 0 || y.fps_d <= 0) {
+    return fail("bad size or frame rate in the header");
+  }
+  const std::size_t frame_size = std::size_t(y.width) * y.height * 3 / 2;
+  std::size_t pos = eol + 1;
+  while (pos < size) {
+    const std::size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos || !text.substr(pos).starts_with("FRAME")) {
+      return fail("bad frame header at byte " + std::to_string(pos));
+    }
+    if (end + 1 + frame_size > size) {
+      break;  // a truncated last frame is left out
+    }
+    y.frames.emplace_back(text.begin() + end + 1, text.begin() + end + 1 + frame_size);
+    pos = end + 1 + frame_size;
+  }
+  if (y.frames.empty()) {
+    return fail("no complete frame");
+  }
+  return y;
+}
+
 // One stream (one RTP session). Streaming threads read the immutable parts and the atomics;
 // the rest belongs to the home thread.
 struct Stream {
@@ -368,6 +445,9 @@ struct Stream {
   std::vector<std::int64_t> sent_marks;
   std::uint64_t marker_sample = 0;  // the marker source's streaming thread only
 
+  // Y4M source: frames (immutable once playing) and the next one (appsrc's thread).
+  Y4m y4m;
+  std::uint64_t y4m_pushed = 0;
   // WAV source: samples (immutable once playing) and the read position (appsrc's thread).
   std::vector<std::int16_t> wav;
   std::size_t wav_pos = 0;
@@ -390,10 +470,16 @@ struct Stream {
   std::string encoder_factory;
   GstElement* rtx_send = nullptr;
   GstElement* rtx_receive = nullptr;
+  std::vector<GObjectPtr<GstElement>> jitterbuffers;  // video: one per received SSRC
   VideoAnalyzer video_analyzer;
   std::atomic<std::uint64_t> frames_sent{0};
   std::atomic<int> sent_width{0}, sent_height{0}, sent_fps{0};
   std::optional<RateController> rate;  // home thread
+  // Loss over about a second of the peer's reports (home thread): with reports every few tens
+  // of milliseconds (AVPF), one report's "fraction lost" covers a handful of packets.
+  std::optional<RateController::Clock::time_point> loss_window_start;
+  std::int64_t loss_window_lost = 0;
+  std::uint32_t loss_window_seq = 0;
   std::uint32_t applied_bps = 0;
   std::shared_ptr<FrameMailbox> mailbox;
   std::int64_t burst_end_ns = 0;      // under am
@@ -971,6 +1057,14 @@ class Pipeline final : public RtpPipeline {
       g_signal_emit_by_name(rtpbin_, "get-internal-session", s.session, &session);
       if (session != nullptr) {
         g_object_set(session, "probation", 0u, nullptr);
+        // AVPF (RFC 4585 §3.4): feedback may go early, but only once per regular interval, and
+        // the regular interval follows the session's RTCP bandwidth (5 % of the session's). A
+        // NACK that waits for the next regular report comes after its packet's playout: size
+        // the session for video so that reports (and with them NACKs and PLIs) go out every few
+        // tens of milliseconds, a few kbit/s.
+        g_object_set(session, "bandwidth",
+                     static_cast<gdouble>(config_.video_limits.max_bitrate_bps),
+                     "rtcp-min-interval", guint64{50'000'000}, nullptr);
         g_object_unref(session);
       }
     }
@@ -1271,8 +1365,44 @@ class Pipeline final : public RtpPipeline {
     return pipeline_error("no video source");
   }
 
-  Result<GstElement*> build_y4m_source(Stream&, const std::string& path) {
-    return make_error(Errc::invalid_argument, "Y4M sources are not supported yet: " + path);
+  Result<GstElement*> build_y4m_source(Stream& s, const std::string& path) {
+    auto y = load_y4m(path);
+    if (!y) {
+      return y.error();
+    }
+    s.y4m = std::move(*y);
+    auto app = add(s, "appsrc");
+    if (!app) {
+      return app;
+    }
+    GstCaps* caps =
+        gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "I420", "width", G_TYPE_INT,
+                            s.y4m.width, "height", G_TYPE_INT, s.y4m.height, "framerate",
+                            GST_TYPE_FRACTION, s.y4m.fps_n, s.y4m.fps_d, nullptr);
+    g_object_set(*app, "caps", caps, "format", GST_FORMAT_TIME, "is-live", TRUE, "max-buffers",
+                 guint64{2}, nullptr);
+    gst_caps_unref(caps);
+    GstAppSrcCallbacks cb{};
+    cb.need_data = &Pipeline::on_y4m_need_data;
+    gst_app_src_set_callbacks(GST_APP_SRC(*app), &cb, &s, nullptr);
+    // Paced in real time from the first frame on, as the WAV source is; videorate then keeps
+    // the user's frame-rate limit.
+    auto pace = add(s, "clocksync");
+    auto rate = pace ? add(s, "videorate") : pace;
+    if (!rate) {
+      return rate;
+    }
+    g_object_set(*pace, "sync-to-first", TRUE, nullptr);
+    GstCaps* fps = gst_caps_new_simple("video/x-raw", "framerate", GST_TYPE_FRACTION_RANGE, 1, 1,
+                                       config_.video_limits.max_fps, 1, nullptr);
+    auto limit = add_capsfilter(s, fps);
+    if (!limit) {
+      return limit;
+    }
+    if (auto r = link_chain({*app, *pace, *rate, *limit}); !r) {
+      return r.error();
+    }
+    return limit;
   }
 
   Result<void> build_video_send(Stream& s) {
@@ -1472,9 +1602,26 @@ class Pipeline final : public RtpPipeline {
       }
       const std::uint32_t ours = s->config.local_ssrc;
       for (const auto& b : scan.blocks) {
-        if (b.ssrc == ours) {
-          s->rate->on_report(b.fraction_lost / 256.0, detail::round_trip_ms(b, ntp), now);
+        if (b.ssrc != ours) {
+          continue;
         }
+        if (!s->loss_window_start) {
+          s->loss_window_start = now;
+          s->loss_window_lost = b.cumulative_lost;
+          s->loss_window_seq = b.highest_seq;
+          continue;
+        }
+        if (now - *s->loss_window_start < std::chrono::seconds(1)) {
+          continue;
+        }
+        const std::int64_t expected = static_cast<std::int64_t>(b.highest_seq - s->loss_window_seq);
+        const std::int64_t lost = b.cumulative_lost - s->loss_window_lost;
+        const double fraction =
+            expected > 0 ? std::clamp(double(lost) / double(expected), 0.0, 1.0) : 0.0;
+        s->rate->on_report(fraction, detail::round_trip_ms(b, ntp), now);
+        s->loss_window_start = now;
+        s->loss_window_lost = b.cumulative_lost;
+        s->loss_window_seq = b.highest_seq;
       }
       for (const auto& f : scan.feedback) {
         using Kind = detail::RtcpScan::Feedback::Kind;
@@ -1551,6 +1698,24 @@ class Pipeline final : public RtpPipeline {
     }
     v.remb_bps = s.remb_bps;
     v.camera_on = camera_on_;
+    for (const auto& jb : s.jitterbuffers) {
+      GstStructure* st = nullptr;
+      g_object_get(jb.get(), "stats", &st, nullptr);
+      if (st != nullptr) {
+        guint64 lost = 0, late = 0, rtx = 0, ok = 0, rtt = 0;
+        gst_structure_get_uint64(st, "num-lost", &lost);
+        gst_structure_get_uint64(st, "num-late", &late);
+        gst_structure_get_uint64(st, "rtx-count", &rtx);
+        gst_structure_get_uint64(st, "rtx-success-count", &ok);
+        gst_structure_get_uint64(st, "rtx-rtt", &rtt);
+        v.jitter_lost += lost;
+        v.jitter_late += late;
+        v.rtx_requests += rtx;
+        v.rtx_successes += ok;
+        v.rtx_rtt_ms = std::max(v.rtx_rtt_ms, rtt / 1e6);
+        gst_structure_free(st);
+      }
+    }
     return v;
   }
 
@@ -2387,6 +2552,7 @@ class Pipeline final : public RtpPipeline {
         g_object_set(jitterbuffer, "latency",
                      static_cast<guint>(self->config_.video_jitter_buffer.count()),
                      "do-retransmission", TRUE, "faststart-min-packets", 2u, nullptr);
+        s->jitterbuffers.push_back(GObjectPtr<GstElement>::ref(jitterbuffer));
       }
     } catch (...) {
     }
@@ -2466,6 +2632,18 @@ class Pipeline final : public RtpPipeline {
     GST_BUFFER_PTS(b) = gst_util_uint64_scale(s->wav_pushed, GST_SECOND, kSourceRate);
     GST_BUFFER_DURATION(b) = gst_util_uint64_scale(n, GST_SECOND, kSourceRate);
     s->wav_pushed += n;
+    gst_app_src_push_buffer(src, b);
+  }
+
+  static void on_y4m_need_data(GstAppSrc* src, guint, gpointer data) noexcept {
+    auto* s = static_cast<Stream*>(data);
+    const auto& frame = s->y4m.frames[s->y4m_pushed % s->y4m.frames.size()];
+    GstBuffer* b = gst_buffer_new_memdup(frame.data(), frame.size());
+    const GstClockTime duration =
+        gst_util_uint64_scale(GST_SECOND, guint64(s->y4m.fps_d), guint64(s->y4m.fps_n));
+    GST_BUFFER_PTS(b) = s->y4m_pushed * duration;
+    GST_BUFFER_DURATION(b) = duration;
+    ++s->y4m_pushed;
     gst_app_src_push_buffer(src, b);
   }
 

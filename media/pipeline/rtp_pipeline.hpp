@@ -71,9 +71,11 @@ struct PipelineConfig {
   VideoSource video_source;
   VideoLimits video_limits;
   // The video jitter buffer: long enough for a NACK and its retransmission to arrive (one
-  // round trip plus the sender's frame), so a lost packet is repaired instead of becoming a
-  // frozen picture. Audio keeps its own, shorter buffer; rtpbin aligns the two (lip sync).
-  std::chrono::milliseconds video_jitter_buffer{100};
+  // round trip plus the sender's frame, with retries), so a lost packet is repaired instead of
+  // becoming a frozen picture. Measured (two jcall processes, 5 % loss and 0-30 ms of jitter
+  // each way, 12 s of VP8 640x480): 100 ms decoded 84-92 % of the frames, 200 ms 94-97 %, with
+  // no freeze in either. Audio keeps its own, shorter buffer; rtpbin aligns the two (lip sync).
+  std::chrono::milliseconds video_jitter_buffer{150};
   // Decoded video also goes, as RGBA at display time, to a FrameMailbox per stream (the
   // window); headless runs leave it off and only analyse.
   bool video_frames = false;
@@ -97,7 +99,14 @@ struct VideoStats {
   std::uint64_t nacks_received = 0;
   std::uint64_t retransmissions_sent = 0;      // rtx packets we sent (RFC 4588)
   std::uint64_t retransmissions_received = 0;  // rtx packets that repaired a loss here
-  std::optional<std::uint64_t> remb_bps;       // the peer's last REMB
+  // The video jitter buffer: packets given up as lost, arrived too late, retransmissions asked
+  // for and the ones that came in time, and their round trip.
+  std::uint64_t jitter_lost = 0;
+  std::uint64_t jitter_late = 0;
+  std::uint64_t rtx_requests = 0;
+  std::uint64_t rtx_successes = 0;
+  double rtx_rtt_ms = 0;
+  std::optional<std::uint64_t> remb_bps;  // the peer's last REMB
   bool camera_on = true;
   // After a burst loss (test hook): from the burst's end to the next decoded frame, ms.
   std::optional<double> recovery_ms;

@@ -320,6 +320,7 @@ SessionConfig CallManager::session_config(const Call& call) const {
   c.preferences = config_.preferences;
   c.iq_timeout = config_.iq_timeout;
   c.ring_timeout = config_.ring_timeout;
+  c.offer_bundle = config_.offer_bundle;
   c.make_id = config_.make_id;
   return c;
 }

@@ -34,8 +34,9 @@ struct CallManagerConfig {
   codecs::Preferences preferences;
   std::chrono::milliseconds iq_timeout{std::chrono::seconds(30)};
   std::chrono::milliseconds ring_timeout{std::chrono::seconds(60)};  // unanswered call
-  std::function<std::string()> make_id;                              // stanza ids; default: random
-  std::function<std::string()> make_sid;                             // session ids; default: random
+  bool offer_bundle = true;               // XEP-0338 in our offers (off: one transport per content)
+  std::function<std::string()> make_id;   // stanza ids; default: random
+  std::function<std::string()> make_sid;  // session ids; default: random
 };
 
 struct CallOptions {

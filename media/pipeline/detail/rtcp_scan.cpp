@@ -24,6 +24,11 @@ void read_blocks(const std::uint8_t* p, std::size_t size, unsigned count, RtcpSc
     RtcpScan::Block block;
     block.ssrc = be32(b);
     block.fraction_lost = b[4];
+    const std::uint32_t lost24 = (std::uint32_t{b[5]} << 16) | (std::uint32_t{b[6]} << 8) | b[7];
+    block.cumulative_lost = (lost24 & 0x800000u) != 0
+                                ? static_cast<std::int32_t>(lost24) - 0x1000000
+                                : static_cast<std::int32_t>(lost24);
+    block.highest_seq = be32(b + 8);
     block.lsr = be32(b + 16);
     block.dlsr = be32(b + 20);
     out.blocks.push_back(block);

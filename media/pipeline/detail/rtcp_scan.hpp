@@ -15,8 +15,10 @@ struct RtcpScan {
   struct Block {
     std::uint32_t ssrc = 0;  // the source the block reports on
     std::uint8_t fraction_lost = 0;
-    std::uint32_t lsr = 0;   // middle 32 bits of the last SR's NTP time
-    std::uint32_t dlsr = 0;  // delay since that SR, 1/65536 s
+    std::int32_t cumulative_lost = 0;  // 24-bit signed on the wire
+    std::uint32_t highest_seq = 0;     // extended highest sequence number received
+    std::uint32_t lsr = 0;             // middle 32 bits of the last SR's NTP time
+    std::uint32_t dlsr = 0;            // delay since that SR, 1/65536 s
   };
   struct Feedback {
     enum class Kind { kNack, kPli, kFir, kRemb };

@@ -13,10 +13,11 @@ TEST(RtpCaps, OpusWithChannelsAndFormatParameters) {
   EXPECT_EQ(rtp_caps(MediaType::kAudio, n.codecs.at(0)),
             "application/x-rtp, media=(string)audio, payload=(int)96, clock-rate=(int)48000, "
             "encoding-name=(string)\"OPUS\", encoding-params=(string)\"2\", "
-            "minptime=(string)\"10\", useinbandfec=(string)\"1\", usedtx=(string)\"1\"");
+            "minptime=(string)\"10\", useinbandfec=(string)\"1\", usedtx=(string)\"1\", "
+            "rtcp-fb-transport-cc=(boolean)true");
   EXPECT_EQ(rtp_caps(MediaType::kAudio, n.codecs.at(2)),
             "application/x-rtp, media=(string)audio, payload=(int)0, clock-rate=(int)8000, "
-            "encoding-name=(string)\"PCMU\"");
+            "encoding-name=(string)\"PCMU\", rtcp-fb-transport-cc=(boolean)true");
 }
 
 TEST(RtpCaps, H264AndRtx) {
@@ -26,7 +27,10 @@ TEST(RtpCaps, H264AndRtx) {
   EXPECT_EQ(rtp_caps(MediaType::kVideo, n.codecs.at(0)),
             "application/x-rtp, media=(string)video, payload=(int)96, clock-rate=(int)90000, "
             "encoding-name=(string)\"H264\", profile-level-id=(string)\"42e01f\", "
-            "packetization-mode=(string)\"1\", level-asymmetry-allowed=(string)\"1\"");
+            "packetization-mode=(string)\"1\", level-asymmetry-allowed=(string)\"1\", "
+            "rtcp-fb-nack=(boolean)true, rtcp-fb-nack-pli=(boolean)true, "
+            "rtcp-fb-ccm-fir=(boolean)true, rtcp-fb-goog-remb=(boolean)true, "
+            "rtcp-fb-transport-cc=(boolean)true");
   EXPECT_EQ(rtp_caps(MediaType::kVideo, n.codecs.at(1)),
             "application/x-rtp, media=(string)video, payload=(int)97, clock-rate=(int)90000, "
             "encoding-name=(string)\"RTX\", apt=(string)\"96\"");
@@ -47,6 +51,21 @@ TEST(RtpCaps, PeerParametersCannotInjectFields) {
             "application/x-rtp, media=(string)video, payload=(int)100, clock-rate=(int)90000, "
             "encoding-name=(string)\"VP8\\\", MEDIA=(STRING)AUDIO\", "
             "x-google-min-bitrate=(string)\"a\\\"b\\\\c, payload=(int)1\"");
+}
+
+// XEP-0293 feedback becomes the boolean fields rtpbin reads (rtcp-fb-nack-pli decides whether a
+// keyframe request goes out as PLI); a peer's odd type or subtype cannot add other fields.
+TEST(RtpCaps, FeedbackFieldsAndNoInjection) {
+  Codec c;
+  c.id = 100;
+  c.name = "VP8";
+  c.clock_rate = 90000;
+  c.rtcp_fb = {{"nack", ""}, {"nack", "pli"},  {"NACK", "PLI"}, {"ccm", "fir, media=(string)audio"},
+               {"x y", ""},  {"goog-remb", ""}};
+  EXPECT_EQ(rtp_caps(MediaType::kVideo, c),
+            "application/x-rtp, media=(string)video, payload=(int)100, clock-rate=(int)90000, "
+            "encoding-name=(string)\"VP8\", rtcp-fb-nack=(boolean)true, "
+            "rtcp-fb-nack-pli=(boolean)true, rtcp-fb-goog-remb=(boolean)true");
 }
 
 }  // namespace
