@@ -138,33 +138,53 @@ std::vector<CatalogEntry> build_catalog() {
           {},
           {el("vp9dec"), el("avdec_vp9")}}});
   }
+  // H.264, non-interleaved mode only: rtph264pay cannot keep every NAL unit under the MTU,
+  // which single NAL unit mode (packetization-mode=0) would need. Encoders in order: the
+  // hardware ones (GstVA, VA-API, NVENC: present only where a device registered them; media/
+  // also skips one that cannot open its device) before x264enc and openh264enc.
   // x264enc: one slice per frame (sliced-threads=false), because rtph264pay config-interval=-1
   // puts SPS/PPS before every IDR slice, which splits a multi-slice frame for openh264dec.
-  // H.264 Constrained Baseline, non-interleaved mode only: rtph264pay cannot keep every NAL
-  // unit under the MTU, which single NAL unit mode (packetization-mode=0) would need.
-  c.push_back({kVideo,
-               kPrimary,
-               make_codec(0, "H264", 90000, std::nullopt,
-                          {{"profile-level-id", "42e01f"},
-                           {"packetization-mode", "1"},
-                           {"level-asymmetry-allowed", "1"}},
-                          video_feedback()),
-               false,
-               {"",
-                {el("x264enc", {{"tune", "zerolatency"},
-                                {"speed-preset", "ultrafast"},
-                                {"key-int-max", "3000"},
-                                {"bframes", "0"},
-                                {"sliced-threads", "false"}}),
-                 el("openh264enc", {{"usage-type", "camera"},
-                                    {"complexity", "low"},
-                                    {"rate-control", "bitrate"},
-                                    {"gop-size", "3000"}})},
-                "video/x-h264,profile=constrained-baseline",
-                {el("rtph264pay", {{"config-interval", "-1"}, {"aggregate-mode", "zero-latency"}})},
-                {el("rtph264depay")},
-                {el("h264parse")},
-                {el("avdec_h264"), el("openh264dec")}}});
+  // Constrained Baseline first (what every client decodes), then Main (CABAC: a smaller stream
+  // at the same quality; openh264enc makes Baseline only, so it is not a Main candidate).
+  const auto h264_encoders = [](bool main) {
+    std::vector<Element> e{
+        el("vah264enc", {{"rate-control", "cbr"}, {"b-frames", "0"}, {"key-int-max", "3000"}}),
+        el("vaapih264enc",
+           {{"rate-control", "cbr"}, {"max-bframes", "0"}, {"keyframe-period", "3000"}}),
+        el("nvh264enc",
+           {{"rc-mode", "cbr"}, {"bframes", "0"}, {"zerolatency", "true"}, {"gop-size", "3000"}}),
+        el("x264enc", {{"tune", "zerolatency"},
+                       {"speed-preset", "ultrafast"},
+                       {"key-int-max", "3000"},
+                       {"bframes", "0"},
+                       {"sliced-threads", "false"}})};
+    if (!main) {
+      e.push_back(el("openh264enc", {{"usage-type", "camera"},
+                                     {"complexity", "low"},
+                                     {"rate-control", "bitrate"},
+                                     {"gop-size", "3000"}}));
+    }
+    return e;
+  };
+  for (const auto& [profile_level_id, profile] :
+       {std::pair{"42e01f", "constrained-baseline"}, std::pair{"4d001f", "main"}}) {
+    c.push_back(
+        {kVideo,
+         kPrimary,
+         make_codec(0, "H264", 90000, std::nullopt,
+                    {{"profile-level-id", profile_level_id},
+                     {"packetization-mode", "1"},
+                     {"level-asymmetry-allowed", "1"}},
+                    video_feedback()),
+         false,
+         {"",
+          h264_encoders(std::string_view(profile) == "main"),
+          std::string("video/x-h264,profile=") + profile,
+          {el("rtph264pay", {{"config-interval", "-1"}, {"aggregate-mode", "zero-latency"}})},
+          {el("rtph264depay")},
+          {el("h264parse")},
+          {el("avdec_h264", {{"thread-type", "slice"}}), el("openh264dec")}}});
+  }
 
   // Auxiliary payload types.
   c.push_back({kVideo,

@@ -950,21 +950,40 @@ class Pipeline final : public RtpPipeline {
     return e;
   }
 
+  // The first installed candidate of a stage. With `must_open`, one that cannot reach READY
+  // (a hardware encoder whose device is gone or busy) is passed over for the next.
   Result<GstElement*> add_catalog(Stream& s,
                                   const std::vector<codecs::Element>& stage,
-                                  const char* what) {
-    const codecs::Element* c = codecs::first_available(stage, installed);
-    if (c == nullptr) {
-      return pipeline_error(std::string("no ") + what + " installed for " +
-                            codec_label(*s.send_codec));
-    }
-    auto e = add(s, c->factory);
-    if (e) {
-      for (const codecs::Parameter& p : c->properties) {
-        set_arg(*e, p.name, p.value);
+                                  const char* what,
+                                  bool must_open = false) {
+    std::string refused;
+    for (const codecs::Element& c : stage) {
+      if (!installed(c.factory)) {
+        continue;
       }
+      GstElement* e = gst_element_factory_make(c.factory.c_str(), nullptr);
+      if (e == nullptr) {
+        continue;
+      }
+      for (const codecs::Parameter& p : c.properties) {
+        set_arg(e, p.name, p.value);
+      }
+      if (must_open) {
+        const bool ok = gst_element_set_state(e, GST_STATE_READY) != GST_STATE_CHANGE_FAILURE;
+        gst_element_set_state(e, GST_STATE_NULL);
+        if (!ok) {
+          refused += (refused.empty() ? "" : ", ") + c.factory;
+          gst_object_unref(gst_object_ref_sink(e));
+          continue;
+        }
+      }
+      gst_bin_add(GST_BIN(pipeline_.get()), e);
+      s.elements.push_back(e);
+      return e;
     }
-    return e;
+    return pipeline_error(std::string("no ") + what + " installed for " +
+                          codec_label(*s.send_codec) +
+                          (refused.empty() ? "" : " (could not open: " + refused + ")"));
   }
 
   Result<GstElement*> add_capsfilter(Stream& s, GstCaps* caps) {
@@ -1446,7 +1465,7 @@ class Pipeline final : public RtpPipeline {
     s.valve = *valve;
     chain.push_back(*caps);
     chain.push_back(s.valve);
-    auto encoder = add_catalog(s, entry->chain.encoders, "encoder");
+    auto encoder = add_catalog(s, entry->chain.encoders, "encoder", true);
     if (!encoder) {
       return encoder.error();
     }

@@ -130,12 +130,14 @@ TEST_P(CaptureVideoAnswer, VideoIsVp8ByDefaultWithItsRtx) {
                               Preferences{});
   ASSERT_TRUE(a) << a.error().describe();
   // VP8 96, VP9 profile 0 98 and profile 2 100, H.264 Constrained Baseline packetization-mode 1
-  // is 108 (102 is Baseline, 104/114 mode 0, 116/39 Main); each with the rtx the offer pairs
-  // with it.
-  EXPECT_EQ(summary(a->codecs), (std::vector<std::string>{
-                                    "96:VP8/90000", "98:VP9/90000", "100:VP9/90000",
-                                    "108:H264/90000", "97:rtx/90000 apt=96", "99:rtx/90000 apt=98",
-                                    "101:rtx/90000 apt=100", "109:rtx/90000 apt=108"}));
+  // is 108 and Main mode 1 is 116 (102 is Baseline, 104/114 mode 0, 39 Main mode 0); each with
+  // the rtx the offer pairs with it.
+  EXPECT_EQ(summary(a->codecs),
+            (std::vector<std::string>{"96:VP8/90000", "98:VP9/90000", "100:VP9/90000",
+                                      "108:H264/90000", "116:H264/90000", "97:rtx/90000 apt=96",
+                                      "99:rtx/90000 apt=98", "101:rtx/90000 apt=100",
+                                      "109:rtx/90000 apt=108", "117:rtx/90000 apt=116"}));
+  EXPECT_EQ(a->codecs[4].parameter("profile-level-id"), "4d001f");
   EXPECT_EQ(a->codecs[0].rtcp_fb, kVideoFeedbackAsOffered);
   EXPECT_EQ(a->codecs[3].rtcp_fb, kVideoFeedbackAsOffered);
   EXPECT_EQ(a->codecs[3].parameter("profile-level-id"), "42e01f");
@@ -160,14 +162,15 @@ TEST_P(CaptureVideoAnswer, VideoIsH264WhenPreferred) {
   const auto a = answer_offer(MediaType::kVideo, video->payload_types, video->header_extensions, p);
   ASSERT_TRUE(a) << a.error().describe();
   EXPECT_EQ(summary(a->codecs),
-            (std::vector<std::string>{"108:H264/90000", "96:VP8/90000", "109:rtx/90000 apt=108",
+            (std::vector<std::string>{"108:H264/90000", "116:H264/90000", "96:VP8/90000",
+                                      "109:rtx/90000 apt=108", "117:rtx/90000 apt=116",
                                       "97:rtx/90000 apt=96"}));
   EXPECT_EQ(a->codecs[0].rtcp_fb, kVideoFeedbackAsOffered);
   p.video = {"H264"};
   p.rtx = false;
   const auto only = answer_offer(MediaType::kVideo, video->payload_types, {}, p);
   ASSERT_TRUE(only) << only.error().describe();
-  EXPECT_EQ(summary(only->codecs), (std::vector<std::string>{"108:H264/90000"}));
+  EXPECT_EQ(summary(only->codecs), (std::vector<std::string>{"108:H264/90000", "116:H264/90000"}));
 }
 
 TEST_P(CaptureVideoAnswer, NoCommonVideoCodecNamesTheOffer) {

@@ -35,7 +35,7 @@ TEST(Catalog, ClaimsTheCodecsOfTheIssue) {
             (std::vector<std::string>{"opus/48000/2", "G722/8000", "PCMU/8000", "PCMA/8000",
                                       "telephone-event/48000", "telephone-event/8000", "CN/8000"}));
   EXPECT_EQ(video, (std::vector<std::string>{"VP8/90000", "VP9/90000", "VP9/90000", "H264/90000",
-                                             "rtx/90000"}));
+                                             "H264/90000", "rtx/90000"}));
 }
 
 TEST(Catalog, StaticPayloadTypesFollowRfc3551) {
@@ -99,13 +99,29 @@ TEST(Catalog, HeaderExtensionIdsAreTheSameInEveryMedia) {
 }
 
 TEST(ElementChains, FirstAvailableIsTheFirstInstalled) {
+  // Hardware encoders first (registered only where their device is), then x264, then
+  // openh264 (Constrained Baseline only: no candidate for Main).
   const CatalogEntry* h264 = find_entries(kVideo, "H264").at(0);
+  const CatalogEntry* main = find_entries(kVideo, "H264").at(1);
+  ASSERT_EQ(h264->codec.parameter("profile-level-id"), "42e01f");
+  ASSERT_EQ(main->codec.parameter("profile-level-id"), "4d001f");
   const Element* enc = first_available(h264->chain.encoders, all_but({}));
   ASSERT_NE(enc, nullptr);
+  EXPECT_EQ(enc->factory, "vah264enc");
+  enc = first_available(h264->chain.encoders, all_but({"vah264enc"}));
+  ASSERT_NE(enc, nullptr);
+  EXPECT_EQ(enc->factory, "vaapih264enc");
+  const std::set<std::string, std::less<>> no_hardware{"vah264enc", "vaapih264enc", "nvh264enc"};
+  enc = first_available(h264->chain.encoders, all_but(no_hardware));
+  ASSERT_NE(enc, nullptr);
   EXPECT_EQ(enc->factory, "x264enc");
-  enc = first_available(h264->chain.encoders, all_but({"x264enc"}));
+  auto no_x264 = no_hardware;
+  no_x264.insert("x264enc");
+  enc = first_available(h264->chain.encoders, all_but(no_x264));
   ASSERT_NE(enc, nullptr);
   EXPECT_EQ(enc->factory, "openh264enc");
+  EXPECT_EQ(first_available(main->chain.encoders, all_but(no_x264)), nullptr);
+  EXPECT_EQ(main->chain.encoder_caps, "video/x-h264,profile=main");
   EXPECT_EQ(first_available(h264->chain.encoders, only({})), nullptr);
 }
 
@@ -117,8 +133,9 @@ TEST(ElementChains, AvailableCatalogDropsIncompleteChains) {
   for (const CatalogEntry& e : available) {
     names.push_back(e.codec.name);
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"opus", "PCMU", "PCMA", "VP8", "VP9", "VP9", "H264",
-                                             "rtx", "telephone-event", "telephone-event", "CN"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"opus", "PCMU", "PCMA", "VP8", "VP9", "VP9", "H264", "H264",
+                                      "rtx", "telephone-event", "telephone-event", "CN"}));
   EXPECT_TRUE(chain_complete(find_entries(kAudio, "CN").at(0)->chain, only({})));
   EXPECT_FALSE(chain_complete(find_entries(kVideo, "rtx").at(0)->chain, only({"rtprtxsend"})));
   EXPECT_TRUE(chain_complete(find_entries(kVideo, "rtx").at(0)->chain,
@@ -129,7 +146,8 @@ TEST(ElementChains, AvailablePreferences) {
   Preferences p;
   p.comfort_noise = true;
   const Preferences a =
-      available_preferences(p, all_but({"x264enc", "openh264enc", "avenc_g722", "rtprtxreceive"}));
+      available_preferences(p, all_but({"vah264enc", "vaapih264enc", "nvh264enc", "x264enc",
+                                        "openh264enc", "avenc_g722", "rtprtxreceive"}));
   EXPECT_EQ(a.audio, (std::vector<std::string>{"opus", "PCMU", "PCMA"}));
   EXPECT_EQ(a.video, (std::vector<std::string>{"VP8", "VP9"}));
   EXPECT_FALSE(a.rtx);

@@ -142,7 +142,7 @@ TEST(MakeOffer, AudioDefaults) {
   EXPECT_EQ(opus.parameter("usedtx"), "1");
   EXPECT_EQ(opus.parameter("minptime"), "10");
   EXPECT_EQ(opus.rtcp_fb, (std::vector<RtcpFb>{{"transport-cc", ""}}));
-  EXPECT_TRUE(n.codecs.at(4).rtcp_fb.empty());
+  EXPECT_TRUE(n.codecs.at(5).rtcp_fb.empty());  // rtx
   ASSERT_EQ(n.header_extensions.size(), 4u);
   EXPECT_EQ(n.header_extensions[0],
             (HeaderExtension{1, "urn:ietf:params:rtp-hdrext:ssrc-audio-level", ""}));
@@ -152,12 +152,14 @@ TEST(MakeOffer, AudioDefaults) {
 
 TEST(MakeOffer, VideoDefaultsPairEveryCodecWithRtx) {
   const Negotiated n = make_offer(kVideo, Preferences{});
-  EXPECT_EQ(summary(n.codecs), (std::vector<std::string>{
-                                   "96:VP8/90000", "97:VP9/90000", "98:VP9/90000", "99:H264/90000",
-                                   "100:rtx/90000 apt=96", "101:rtx/90000 apt=97",
-                                   "102:rtx/90000 apt=98", "103:rtx/90000 apt=99"}));
+  EXPECT_EQ(summary(n.codecs),
+            (std::vector<std::string>{"96:VP8/90000", "97:VP9/90000", "98:VP9/90000",
+                                      "99:H264/90000", "100:H264/90000", "101:rtx/90000 apt=96",
+                                      "102:rtx/90000 apt=97", "103:rtx/90000 apt=98",
+                                      "104:rtx/90000 apt=99", "105:rtx/90000 apt=100"}));
   const Codec& h = n.codecs.at(3);
   EXPECT_EQ(h.parameter("profile-level-id"), "42e01f");
+  EXPECT_EQ(n.codecs.at(4).parameter("profile-level-id"), "4d001f");
   EXPECT_EQ(h.parameter("packetization-mode"), "1");
   EXPECT_EQ(h.parameter("level-asymmetry-allowed"), "1");
   EXPECT_EQ(n.codecs.at(1).parameter("profile-id"), "0");
@@ -166,7 +168,7 @@ TEST(MakeOffer, VideoDefaultsPairEveryCodecWithRtx) {
       n.codecs.at(0).rtcp_fb,
       (std::vector<RtcpFb>{
           {"nack", ""}, {"nack", "pli"}, {"ccm", "fir"}, {"goog-remb", ""}, {"transport-cc", ""}}));
-  EXPECT_TRUE(n.codecs.at(4).rtcp_fb.empty());
+  EXPECT_TRUE(n.codecs.at(5).rtcp_fb.empty());  // rtx
   std::vector<std::string> uris;
   for (const HeaderExtension& x : n.header_extensions) {
     uris.push_back(std::to_string(x.id) + " " + x.uri);
@@ -181,11 +183,12 @@ TEST(MakeOffer, PreferenceOrderAndUnknownNames) {
   Preferences p;
   p.video = {"h264", "AV1", "vp8"};
   EXPECT_EQ(summary(make_offer(kVideo, p).codecs),
-            (std::vector<std::string>{"96:H264/90000", "97:VP8/90000", "98:rtx/90000 apt=96",
-                                      "99:rtx/90000 apt=97"}));
+            (std::vector<std::string>{"96:H264/90000", "97:H264/90000", "98:VP8/90000",
+                                      "99:rtx/90000 apt=96", "100:rtx/90000 apt=97",
+                                      "101:rtx/90000 apt=98"}));
   p.rtx = false;
   EXPECT_EQ(summary(make_offer(kVideo, p).codecs),
-            (std::vector<std::string>{"96:H264/90000", "97:VP8/90000"}));
+            (std::vector<std::string>{"96:H264/90000", "97:H264/90000", "98:VP8/90000"}));
 }
 
 TEST(MakeOffer, TelephoneEventFollowsTheClockRatesOffered) {
@@ -262,61 +265,61 @@ TEST_P(AnswerTable, BrowserOffer) {
 INSTANTIATE_TEST_SUITE_P(
     Codecs,
     AnswerTable,
-    ::testing::Values(AnswerCase{"AudioDefaults",
-                                 kAudio,
-                                 Preferences{}.audio,
-                                 true,
-                                 true,
-                                 false,
-                                 {"111:opus/48000/2", "9:G722/8000/1", "0:PCMU/8000/1",
-                                  "8:PCMA/8000/1", "110:telephone-event/48000/1",
-                                  "126:telephone-event/8000/1"}},
-                      AnswerCase{"AudioPcmaFirst",
-                                 kAudio,
-                                 {"PCMA", "opus"},
-                                 true,
-                                 true,
-                                 false,
-                                 {"8:PCMA/8000/1", "111:opus/48000/2", "126:telephone-event/8000/1",
-                                  "110:telephone-event/48000/1"}},
-                      AnswerCase{"AudioNoDtmfWithCn",
-                                 kAudio,
-                                 {"opus", "PCMU"},
-                                 true,
-                                 false,
-                                 true,
-                                 {"111:opus/48000/2", "0:PCMU/8000/1", "13:CN/8000/1"}},
-                      AnswerCase{"AudioOpusOnlyHasNoCnAt8000",
-                                 kAudio,
-                                 {"opus"},
-                                 true,
-                                 true,
-                                 true,
-                                 {"111:opus/48000/2", "110:telephone-event/48000/1"}},
-                      AnswerCase{"VideoDefaults",
-                                 kVideo,
-                                 Preferences{}.video,
-                                 true,
-                                 true,
-                                 false,
-                                 {"96:VP8/90000/1", "98:VP9/90000/1", "100:VP9/90000/1",
-                                  "108:H264/90000", "97:rtx/90000 apt=96", "99:rtx/90000 apt=98",
-                                  "101:rtx/90000 apt=100", "109:rtx/90000 apt=108"}},
-                      AnswerCase{"VideoH264Preferred",
-                                 kVideo,
-                                 {"H264", "VP8"},
-                                 true,
-                                 true,
-                                 false,
-                                 {"108:H264/90000", "96:VP8/90000/1", "109:rtx/90000 apt=108",
-                                  "97:rtx/90000 apt=96"}},
-                      AnswerCase{"VideoWithoutRtx",
-                                 kVideo,
-                                 {"VP9"},
-                                 false,
-                                 true,
-                                 false,
-                                 {"98:VP9/90000/1", "100:VP9/90000/1"}}),
+    ::testing::Values(
+        AnswerCase{"AudioDefaults",
+                   kAudio,
+                   Preferences{}.audio,
+                   true,
+                   true,
+                   false,
+                   {"111:opus/48000/2", "9:G722/8000/1", "0:PCMU/8000/1", "8:PCMA/8000/1",
+                    "110:telephone-event/48000/1", "126:telephone-event/8000/1"}},
+        AnswerCase{"AudioPcmaFirst",
+                   kAudio,
+                   {"PCMA", "opus"},
+                   true,
+                   true,
+                   false,
+                   {"8:PCMA/8000/1", "111:opus/48000/2", "126:telephone-event/8000/1",
+                    "110:telephone-event/48000/1"}},
+        AnswerCase{"AudioNoDtmfWithCn",
+                   kAudio,
+                   {"opus", "PCMU"},
+                   true,
+                   false,
+                   true,
+                   {"111:opus/48000/2", "0:PCMU/8000/1", "13:CN/8000/1"}},
+        AnswerCase{"AudioOpusOnlyHasNoCnAt8000",
+                   kAudio,
+                   {"opus"},
+                   true,
+                   true,
+                   true,
+                   {"111:opus/48000/2", "110:telephone-event/48000/1"}},
+        AnswerCase{"VideoDefaults",
+                   kVideo,
+                   Preferences{}.video,
+                   true,
+                   true,
+                   false,
+                   {"96:VP8/90000/1", "98:VP9/90000/1", "100:VP9/90000/1", "108:H264/90000",
+                    "116:H264/90000", "97:rtx/90000 apt=96", "99:rtx/90000 apt=98",
+                    "101:rtx/90000 apt=100", "109:rtx/90000 apt=108", "117:rtx/90000 apt=116"}},
+        AnswerCase{"VideoH264Preferred",
+                   kVideo,
+                   {"H264", "VP8"},
+                   true,
+                   true,
+                   false,
+                   {"108:H264/90000", "116:H264/90000", "96:VP8/90000/1", "109:rtx/90000 apt=108",
+                    "117:rtx/90000 apt=116", "97:rtx/90000 apt=96"}},
+        AnswerCase{"VideoWithoutRtx",
+                   kVideo,
+                   {"VP9"},
+                   false,
+                   true,
+                   false,
+                   {"98:VP9/90000/1", "100:VP9/90000/1"}}),
     [](const ::testing::TestParamInfo<AnswerCase>& i) { return std::string(i.param.name); });
 
 TEST(AnswerOffer, AudioKeepsOurParametersAndIntersectsFeedbackAndExtensions) {
@@ -483,19 +486,20 @@ TEST(WithSharedFeedback, AddsDescriptionLevelFeedbackToEveryCodecOnce) {
 // ---- apply_answer ----------------------------------------------------------------------------
 
 TEST(ApplyAnswer, SubsetInTheAnswerersOrder) {
-  // VP8 96, VP9 97 (profile 0) and 98 (profile 2), H264 99, rtx 100..103 in that order.
+  // VP8 96, VP9 97 (profile 0) and 98 (profile 2), H264 99 (Constrained Baseline) and 100
+  // (Main), rtx 101..105 in that order.
   const Negotiated offer = make_offer(kVideo, Preferences{});
   auto answer_h264 = offer.codecs[3];
   answer_h264.parameters = {{"profile-level-id", "42e00d"}, {"packetization-mode", "1"}};
   const auto n = apply_answer(
       kVideo, offer,
-      {answer_h264, pt(96, "vp8", 90000, 1, {}, {{"nack", ""}, {"nack", "rpsi"}}), rtx(103, 99),
-       rtx(100, 96)},
+      {answer_h264, pt(96, "vp8", 90000, 1, {}, {{"nack", ""}, {"nack", "rpsi"}}), rtx(104, 99),
+       rtx(101, 96)},
       {{4, "urn:ietf:params:rtp-hdrext:sdes:mid", ""}, {7, "urn:example:not-offered", ""}});
   ASSERT_TRUE(n) << n.error().describe();
   EXPECT_EQ(summary(n->codecs),
-            (std::vector<std::string>{"99:H264/90000", "96:vp8/90000/1", "103:rtx/90000 apt=99",
-                                      "100:rtx/90000 apt=96"}));
+            (std::vector<std::string>{"99:H264/90000", "96:vp8/90000/1", "104:rtx/90000 apt=99",
+                                      "101:rtx/90000 apt=96"}));
   EXPECT_EQ(n->codecs[0].parameter("profile-level-id"), "42e00d");  // the answerer's level
   EXPECT_EQ(n->codecs[1].rtcp_fb, (std::vector<RtcpFb>{{"nack", ""}}));
   EXPECT_EQ(n->header_extensions,
@@ -534,7 +538,7 @@ TEST(ApplyAnswer, RtxPairedDifferentlyIsAnError) {
 
 TEST(ApplyAnswer, RtxWithoutItsPrimaryIsDropped) {
   const Negotiated offer = make_offer(kVideo, Preferences{});
-  const auto n = apply_answer(kVideo, offer, {offer.codecs[0], rtx(101, 97)}, {});
+  const auto n = apply_answer(kVideo, offer, {offer.codecs[0], rtx(102, 97)}, {});
   ASSERT_TRUE(n) << n.error().describe();
   EXPECT_EQ(summary(n->codecs), (std::vector<std::string>{"96:VP8/90000"}));
 }

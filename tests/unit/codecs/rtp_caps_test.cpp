@@ -31,8 +31,8 @@ TEST(RtpCaps, H264AndRtx) {
             "rtcp-fb-nack=(boolean)true, rtcp-fb-nack-pli=(boolean)true, "
             "rtcp-fb-ccm-fir=(boolean)true, rtcp-fb-goog-remb=(boolean)true, "
             "rtcp-fb-transport-cc=(boolean)true");
-  EXPECT_EQ(rtp_caps(MediaType::kVideo, n.codecs.at(1)),
-            "application/x-rtp, media=(string)video, payload=(int)97, clock-rate=(int)90000, "
+  EXPECT_EQ(rtp_caps(MediaType::kVideo, n.codecs.at(2)),
+            "application/x-rtp, media=(string)video, payload=(int)98, clock-rate=(int)90000, "
             "encoding-name=(string)\"RTX\", apt=(string)\"96\"");
 }
 
