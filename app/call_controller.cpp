@@ -445,6 +445,14 @@ void CallController::handle(jingle::CallOutput& o) {
             media_.ice_restart(m->sid, out);
           } else if constexpr (std::is_same_v<T, jingle::out::RemoveMedia>) {
             media_.remove(m->sid, out.contents);
+          } else if constexpr (std::is_same_v<T, jingle::out::PeerInfo>) {
+            using Kind = jingle::RtpInfo::Kind;
+            const Kind k = out.info.kind;
+            if (k == Kind::kMute || k == Kind::kHold) {
+              media_.peer_paused(m->sid, k == Kind::kMute ? out.info.name : "", true);
+            } else if (k == Kind::kUnmute || k == Kind::kUnhold) {
+              media_.peer_paused(m->sid, k == Kind::kUnmute ? out.info.name : "", false);
+            }
           }
         },
         m->output);

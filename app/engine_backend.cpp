@@ -353,6 +353,10 @@ void EngineBackend::set_camera(const std::string& sid, bool on) {
   engine_->set_camera(sid, on);
 }
 
+void EngineBackend::peer_paused(const std::string& sid, const std::string& content, bool paused) {
+  engine_->set_peer_paused(sid, content, paused);  // streams carry the session's content names
+}
+
 Result<void> EngineBackend::send_dtmf(const std::string& sid, const std::string& digits) {
   auto it = calls_.find(sid);
   if (it == calls_.end() || it->second.closed) {

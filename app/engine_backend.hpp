@@ -48,6 +48,7 @@ class EngineBackend : public MediaBackend {
   void set_muted(const std::string& sid, bool muted) override;
   void set_on_hold(const std::string& sid, bool on_hold) override;
   void set_camera(const std::string& sid, bool on) override;
+  void peer_paused(const std::string& sid, const std::string& content, bool paused) override;
   Result<void> send_dtmf(const std::string& sid, const std::string& digits) override;
   void stats(const std::string& sid, std::function<void(MediaStats)> done) override;
 

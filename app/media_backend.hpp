@@ -75,6 +75,9 @@ class MediaBackend {
   virtual void set_on_hold(const std::string& sid, bool on_hold) = 0;
   // Camera off: the video content stays negotiated, nothing is sent on it.
   virtual void set_camera(const std::string& sid, bool on) = 0;
+  // The peer said it stopped sending (XEP-0167 §7 mute of a content, "" for all, or hold): the
+  // pause in its video is not a freeze.
+  virtual void peer_paused(const std::string& sid, const std::string& content, bool paused) = 0;
   virtual Result<void> send_dtmf(const std::string& sid, const std::string& digits) = 0;
   // The call's statistics, delivered on the signaling thread; for a closed call, the last ones
   // taken when it closed (null when there are none).

@@ -479,6 +479,14 @@ void Engine::set_camera(const std::string& sid, bool on) {
   });
 }
 
+void Engine::set_peer_paused(const std::string& sid, const std::string& stream, bool paused) {
+  loop_->post([this, sid, stream, paused] {
+    Call* call = find(sid);
+    if (call != nullptr && call->pipeline)
+      call->pipeline->set_peer_paused(stream, paused);
+  });
+}
+
 std::shared_ptr<FrameMailbox> Engine::frames(const std::string& sid, const std::string& stream) {
   std::shared_ptr<FrameMailbox> out;
   loop_->run_sync([&] {

@@ -148,6 +148,8 @@ class Engine {
   void set_muted(const std::string& sid, bool muted);
   void set_on_hold(const std::string& sid, bool on_hold);
   void set_camera(const std::string& sid, bool on);
+  // The peer paused its media of `stream` ("" for all): no freeze is counted meanwhile.
+  void set_peer_paused(const std::string& sid, const std::string& stream, bool paused);
   // The window's decoded frames of a video stream (EngineConfig::pipeline.video_frames); null
   // until the stream exists. Any thread; blocks until the media thread answers.
   std::shared_ptr<FrameMailbox> frames(const std::string& sid, const std::string& stream);

@@ -776,10 +776,10 @@ class Pipeline final : public RtpPipeline {
   void set_camera(bool on) override {
     const bool was = camera_on_;
     camera_on_ = on;
-    set_on_hold(on_hold_);
     if (on && !was) {
-      force_keyframe();
+      force_keyframe();  // before the valve opens: the first frame through is the keyframe
     }
+    set_on_hold(on_hold_);
   }
 
   void force_keyframe() override {
@@ -791,6 +791,15 @@ class Pipeline final : public RtpPipeline {
       gst_pad_send_event(pad,
                          gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
       gst_object_unref(pad);
+    }
+  }
+
+  void set_peer_paused(const std::string& name, bool paused) override {
+    for (auto& s : streams_) {
+      if (s->video && (name.empty() || s->config.name == name) && paused) {
+        std::lock_guard lock(s->am);
+        s->video_analyzer.pause();
+      }
     }
   }
 
@@ -2570,7 +2579,12 @@ class Pipeline final : public RtpPipeline {
         // after a whole latency (the first picture is a keyframe burst: nothing to wait for).
         g_object_set(jitterbuffer, "latency",
                      static_cast<guint>(self->config_.video_jitter_buffer.count()),
-                     "do-retransmission", TRUE, "faststart-min-packets", 2u, nullptr);
+                     "do-retransmission", TRUE, "faststart-min-packets", 2u,
+                     // No guess of when the next packet is due: a pause in sending (camera
+                     // off, hold) would make the guessed packet "lost" and the first one after
+                     // the pause (the keyframe's first) arrive "too late". A loss is still
+                     // seen, and NACKed, as soon as a later packet arrives.
+                     "rtx-next-seqnum", FALSE, nullptr);
         s->jitterbuffers.push_back(GObjectPtr<GstElement>::ref(jitterbuffer));
       }
     } catch (...) {

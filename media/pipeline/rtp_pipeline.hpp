@@ -173,6 +173,9 @@ class RtpPipeline {
   virtual void set_on_hold(bool on_hold) = 0;
   // Camera off: no video is sent (the encoder gets no frames); on again with a keyframe.
   virtual void set_camera(bool on) = 0;
+  // The peer stopped sending on `stream` ("" for all) on purpose (its camera off, hold): the
+  // pause in its video is not counted as a freeze; the next frame ends it.
+  virtual void set_peer_paused(const std::string& stream, bool paused) = 0;
   // Every video encoder sends a keyframe next (the path just got its keys, or a new peer).
   virtual void force_keyframe() = 0;
   // Decoded frames of a video stream for the window (PipelineConfig::video_frames), else null.

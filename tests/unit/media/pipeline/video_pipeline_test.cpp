@@ -604,11 +604,6 @@ TEST_F(CameraTest, OffStopsTheVideoAndOnResumesWithAKeyframe) {
 // The receiver's side of the same cycle: a pause is not a loss. B asks for no packet during it
 // and decodes the keyframe A sends when the camera comes back, without asking for another.
 TEST_F(CameraTest, ThePauseIsNoLossForTheReceiver) {
-  GTEST_SKIP() << "blocked: rtpjitterbuffer's rtx-next-seqnum (default TRUE) guesses when the "
-                  "next packet is due; during the pause it NACKs it, then declares it lost, and "
-                  "drops the keyframe's first packet when it comes ('too late as already "
-                  "popped'): B asks for a second keyframe (fix proposed for "
-                  "media/pipeline/rtp_pipeline.cpp on_new_jitterbuffer: rtx-next-seqnum FALSE)";
   const CameraCycle c = cycle();
   EXPECT_TRUE(c.resumed) << both();
   EXPECT_EQ(c.nacks_after_off, c.nacks_off) << both();
