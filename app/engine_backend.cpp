@@ -438,6 +438,8 @@ MediaStats EngineBackend::to_json(const media::CallStats& s) {
                     {"packets_lost", st.packets_lost},
                     {"jitter_ms", st.jitter_ms},
                     {"rtt_ms", st.rtt_ms ? MediaStats(*st.rtt_ms) : MediaStats(nullptr)},
+                    {"sync_offset_ms",
+                     st.sync_offset_ms ? MediaStats(*st.sync_offset_ms) : MediaStats(nullptr)},
                     {"rtcp_sent", st.rtcp_sent},
                     {"rtcp_received", st.rtcp_received},
                     {"dtmf_sent", st.dtmf_sent},

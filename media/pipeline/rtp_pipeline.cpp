@@ -470,7 +470,7 @@ struct Stream {
   std::string encoder_factory;
   GstElement* rtx_send = nullptr;
   GstElement* rtx_receive = nullptr;
-  std::vector<GObjectPtr<GstElement>> jitterbuffers;  // video: one per received SSRC
+  std::vector<GObjectPtr<GstElement>> jitterbuffers;  // one per received SSRC
   VideoAnalyzer video_analyzer;
   std::atomic<std::uint64_t> frames_sent{0};
   std::atomic<int> sent_width{0}, sent_height{0}, sent_fps{0};
@@ -835,6 +835,12 @@ class Pipeline final : public RtpPipeline {
       st.dtmf_sent = s->dtmf_sent;
       st.dtmf_received = s->dtmf_received;
       session_stats(*s, st);
+      if (!s->jitterbuffers.empty()) {
+        // rtpbin's lip sync (RTCP SR NTP times, same CNAME) moves a stream's playout by this.
+        gint64 offset = 0;
+        g_object_get(s->jitterbuffers.back().get(), "ts-offset", &offset, nullptr);
+        st.sync_offset_ms = offset / 1e6;
+      }
       if (s->video) {
         st.video = video_stats(*s, now);
       } else if (s->config.receive) {
@@ -2572,7 +2578,11 @@ class Pipeline final : public RtpPipeline {
     try {
       std::lock_guard lock(self->m_);
       for (auto& s : self->streams_) {
-        if (s->session != session || !s->video) {
+        if (s->session != session) {
+          continue;
+        }
+        s->jitterbuffers.push_back(GObjectPtr<GstElement>::ref(jitterbuffer));
+        if (!s->video) {
           continue;
         }
         // faststart: the first packets go out as soon as two follow each other, instead of
@@ -2585,7 +2595,6 @@ class Pipeline final : public RtpPipeline {
                      // the pause (the keyframe's first) arrive "too late". A loss is still
                      // seen, and NACKed, as soon as a later packet arrives.
                      "rtx-next-seqnum", FALSE, nullptr);
-        s->jitterbuffers.push_back(GObjectPtr<GstElement>::ref(jitterbuffer));
       }
     } catch (...) {
     }

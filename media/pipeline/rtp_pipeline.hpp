@@ -123,6 +123,9 @@ struct StreamStats {
   std::int64_t packets_lost = 0;  // from the RTP source stats, never below 0
   double jitter_ms = 0;           // interarrival jitter (RFC 3550 §6.4.1)
   std::optional<double> rtt_ms;   // from RTCP SR/RR (LSR/DLSR)
+  // Audio/video sync: how far rtpbin moved this stream's playout to line it up with the other
+  // streams of the peer's CNAME (RTCP SR NTP/RTP mapping); nullopt before anything arrived.
+  std::optional<double> sync_offset_ms;
   std::uint64_t rtcp_sent = 0;
   std::uint64_t rtcp_received = 0;
   std::uint64_t dtmf_sent = 0;
