@@ -5,7 +5,10 @@
 // the copy's netns-run.sh, so every case has a network namespace of its own with only loopback,
 // holding its own Prosody (the copy's start-prosody.sh), the peer (node peer.mjs) and
 // `jcall --headless --json`. A case passes when both sides report the call connected and audio
-// packets sent and received, both ways, with a clean hang-up.
+// packets sent and received, both ways, with a clean hang-up. The video cases (XEP-0167 video
+// content, XEP-0293 feedback, RFC 4588 RTX against Chromium's VP8) also need decoded video both
+// ways: jcall's call-summary (frames decoded, no stall) and Chromium's getStats() (frames decoded
+// from inbound-rtp, the same codec both ways).
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -57,6 +60,15 @@ constexpr const char* kPeerResource = "peer";
 constexpr const char* kServer = "127.0.0.1:15222";  // start-prosody.sh's default C2S_PORT
 // The caller hangs up this long after the call connected.
 constexpr const char* kCallSeconds = "3";
+// Video calls last a little longer: a stall after the first frames must show, and a lost packet's
+// repair (NACK/RTX, or a keyframe request) has time to happen.
+constexpr const char* kVideoCallSeconds = "4";
+// A video stream that flowed: each side decoded at least this share of the frames the other
+// encoded (the rest is the start-up and the last frames in flight at the hang-up), and no gap
+// between two decoded frames was this long (jcall's longest_freeze_ms counts a stall up to the
+// end of the call).
+constexpr double kMinDecodedShare = 0.5;
+constexpr double kMaxFreezeMs = 1000;
 
 // Real media on loopback with a known test signal.
 const std::vector<std::string> kJcallMediaOptions = {"--local-address", "127.0.0.1",
@@ -363,6 +375,33 @@ long long number_or(const json& j, long long fallback) {
   return j.is_number() ? j.get<long long>() : fallback;
 }
 
+double real_or(const json& j, double fallback) {
+  return j.is_number() ? j.get<double>() : fallback;
+}
+
+// The stream of jcall's summary (or stats) carrying this media, or null.
+json stream_of(const json& summary, const std::string& media) {
+  const json streams = field(summary, {"streams"});
+  if (streams.is_array()) {
+    for (const auto& st : streams) {
+      if (field(st, {"media"}) == media) {
+        return st;
+      }
+    }
+  }
+  return nullptr;
+}
+
+// "VP8/90000" of the peer's "VP8/90000 pt=96" (its getStats() codec: name/clock[/channels] pt=N
+// [fmtp=...]); "" when it has none.
+std::string codec_name_of_peer(const json& codec) {
+  if (!codec.is_string()) {
+    return "";
+  }
+  const std::string s = codec.get<std::string>();
+  return s.substr(0, s.find(' '));
+}
+
 // The peer's timeline_ms has these steps, each at or after the one before (steps of the same
 // millisecond have no order in its JSON object).
 ::testing::AssertionResult timeline_in_order(const json& peer,
@@ -451,6 +490,7 @@ class StanzaJsInterop : public ::testing::Test {
     }
   }
 
+  // The peer answers with its fake camera when the call offers video (--answer-video auto).
   void start_answering_peer() {
     // The peer stays in the call longer than jcall's --hangup-after: jcall hangs up.
     peer_ = std::make_unique<StanzaPeer>(
@@ -458,10 +498,14 @@ class StanzaJsInterop : public ::testing::Test {
     ASSERT_TRUE(peer_->wait_ready(kPeerReadyTimeout)) << "the StanzaJS peer did not log in";
   }
 
-  void start_calling_peer(const std::string& target) {
-    peer_ = std::make_unique<StanzaPeer>(
-        dir_, std::vector<std::string>{"--call", target, "--duration", kCallSeconds,
-                                       "--ring-timeout", "20"});
+  void start_calling_peer(const std::string& target, bool video = false) {
+    std::vector<std::string> args = {"--call",         target,
+                                     "--duration",     video ? kVideoCallSeconds : kCallSeconds,
+                                     "--ring-timeout", "20"};
+    if (video) {
+      args.emplace_back("--video");  // Chromium's fake camera: 640x480, about 20-30 fps
+    }
+    peer_ = std::make_unique<StanzaPeer>(dir_, std::move(args));
   }
 
   void start_jcall(std::vector<std::string> args) {
@@ -482,11 +526,19 @@ class StanzaJsInterop : public ::testing::Test {
         << "jcall's presence did not come back from the server";
   }
 
-  void start_calling_jcall(const std::string& target, std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"--call",     target,           "--hangup-after",
-                                     kCallSeconds, "--ring-timeout", "20"};
+  void start_calling_jcall(const std::string& target,
+                           std::vector<std::string> extra = {},
+                           const char* seconds = kCallSeconds) {
+    std::vector<std::string> args = {"--call", target,           "--hangup-after",
+                                     seconds,  "--ring-timeout", "20"};
     args.insert(args.end(), extra.begin(), extra.end());
     start_jcall(std::move(args));
+  }
+
+  // --video: audio and video, jcall's default source (SMPTE bars, 640x480 at 30 fps, VP8 first).
+  void start_video_calling_jcall(const std::string& target, std::vector<std::string> extra = {}) {
+    extra.insert(extra.begin(), "--video");
+    start_calling_jcall(target, std::move(extra), kVideoCallSeconds);
   }
 
   // Both sides to the end of the call: jcall's summary and exit code, the peer's result.
@@ -500,7 +552,15 @@ class StanzaJsInterop : public ::testing::Test {
   }
 
   // The pass criteria: connected, audio both ways on both sides, a clean hang-up.
-  void expect_audio_call(bool jcall_is_caller) {
+  void expect_audio_call(bool jcall_is_caller) { expect_call(jcall_is_caller, false); }
+
+  // The same for an audio+video call, and decoded video both ways (expect_video_flowed).
+  void expect_video_call(bool jcall_is_caller) {
+    expect_call(jcall_is_caller, true);
+    expect_video_flowed();
+  }
+
+  void expect_call(bool jcall_is_caller, bool video) {
     ASSERT_TRUE(summary_) << "jcall printed no call-summary";
     ASSERT_TRUE(peer_result_) << "the peer printed no result";
     // Both JSON outputs are printed in full by report() when something here fails.
@@ -511,30 +571,26 @@ class StanzaJsInterop : public ::testing::Test {
     EXPECT_EQ(field(p, {"connected"}), true) << "peer";
     EXPECT_EQ(field(s, {"sid"}), field(p, {"sid"})) << "not the same session";
 
+    // Both sides negotiated the same contents.
+    const json media = video ? json::array({"audio", "video"}) : json::array({"audio"});
+    EXPECT_EQ(field(s, {"media"}), media) << "jcall";
+
     // The peer (Chromium's getStats): audio in and out, over loopback.
-    EXPECT_EQ(field(p, {"media"}), json::array({"audio"})) << "peer: an audio-only call";
+    EXPECT_EQ(field(p, {"media"}), media) << "peer";
     EXPECT_GT(number_or(field(p, {"audio", "inbound_packets"}), 0), 0) << "peer";
     EXPECT_GT(number_or(field(p, {"audio", "outbound_packets"}), 0), 0) << "peer";
     EXPECT_EQ(field(p, {"loopback_only"}), true) << "peer";
     EXPECT_EQ(field(p, {"errors"}), json::array()) << "StanzaJS reported errors";
 
     // jcall: an audio stream that sent and received packets.
-    const json streams = field(s, {"streams"});
-    const json* audio = nullptr;
-    if (streams.is_array()) {
-      for (const auto& st : streams) {
-        if (field(st, {"media"}) == "audio") {
-          audio = &st;
-          break;
-        }
-      }
-    }
-    if (audio == nullptr) {
+    const json audio = stream_of(s, "audio");
+    if (audio.is_null()) {
       ADD_FAILURE() << "no audio stream in jcall's call-summary";
     } else {
-      EXPECT_GT(number_or(field(*audio, {"packets_sent"}), 0), 0) << "jcall";
-      EXPECT_GT(number_or(field(*audio, {"packets_received"}), 0), 0) << "jcall";
+      EXPECT_GT(number_or(field(audio, {"packets_sent"}), 0), 0) << "jcall";
+      EXPECT_GT(number_or(field(audio, {"packets_received"}), 0), 0) << "jcall";
     }
+    EXPECT_EQ(field(s, {"audio_flowed"}), true) << "jcall";
 
     // The caller hangs up; both sides end with <success/>.
     EXPECT_EQ(field(s, {"termination", "by"}), json(jcall_is_caller ? "local" : "peer")) << "jcall";
@@ -543,9 +599,67 @@ class StanzaJsInterop : public ::testing::Test {
         << "peer";
     EXPECT_EQ(field(p, {"termination", "reason"}), json("success")) << "peer";
 
-    // The exit codes say the same: jcall's is 0 only if connected with audio both ways.
+    // The exit codes say the same: jcall's is 0 only if connected with audio both ways (and,
+    // with video, video flowed).
     EXPECT_EQ(jcall_exit_, 0) << "jcall";
     EXPECT_EQ(peer_->exit_code(), 0) << "peer";
+  }
+
+  // Video both ways, as each side saw it, and the same codec both ways.
+  void expect_video_flowed() {
+    ASSERT_TRUE(summary_ && peer_result_);
+    const json& s = *summary_;
+    const json& p = *peer_result_;
+    const json v = stream_of(s, "video");
+    ASSERT_FALSE(v.is_null()) << "no video stream in jcall's call-summary";
+
+    // jcall: frames sent and decoded (video_flowed), a picture size, no stall.
+    EXPECT_EQ(field(s, {"video_flowed"}), true) << "jcall";
+    EXPECT_TRUE(field(s, {"video_setup_ms"}).is_number()) << "jcall decoded no video frame";
+    EXPECT_GT(number_or(field(v, {"packets_sent"}), 0), 0) << "jcall";
+    EXPECT_GT(number_or(field(v, {"packets_received"}), 0), 0) << "jcall";
+    const long long jcall_sent = number_or(field(v, {"video", "frames_sent"}), 0);
+    const long long jcall_decoded = number_or(field(v, {"video", "frames_decoded"}), 0);
+    EXPECT_GT(jcall_sent, 0) << "jcall";
+    EXPECT_GT(jcall_decoded, 0) << "jcall";
+    EXPECT_GT(number_or(field(v, {"video", "width"}), 0), 0) << "jcall: decoded picture size";
+    EXPECT_GT(number_or(field(v, {"video", "height"}), 0), 0) << "jcall: decoded picture size";
+    EXPECT_LT(real_or(field(v, {"video", "longest_freeze_ms"}), 1e9), kMaxFreezeMs)
+        << "jcall: the peer's video stalled (frames_decoded " << jcall_decoded
+        << ", keyframe_requests_sent " << field(v, {"video", "keyframe_requests_sent"})
+        << ", nacks_sent " << field(v, {"video", "nacks_sent"}) << ")";
+
+    // The peer (Chromium's inbound-rtp/outbound-rtp video stats): packets both ways, frames
+    // encoded and decoded, and it decoded our picture at the size we sent.
+    const json pv = field(p, {"video"});
+    EXPECT_GT(number_or(field(pv, {"inbound_packets"}), 0), 0) << "peer";
+    EXPECT_GT(number_or(field(pv, {"outbound_packets"}), 0), 0) << "peer";
+    const long long peer_encoded = number_or(field(pv, {"frames_encoded"}), 0);
+    const long long peer_decoded = number_or(field(pv, {"frames_decoded"}), 0);
+    EXPECT_GT(peer_encoded, 0) << "peer";
+    EXPECT_GT(peer_decoded, 0) << "peer";
+    EXPECT_EQ(field(pv, {"frame_size_recv"}),
+              json(std::to_string(number_or(field(v, {"video", "sent_width"}), 0)) + "x" +
+                   std::to_string(number_or(field(v, {"video", "sent_height"}), 0))))
+        << "peer: the size it decoded is not the size jcall sent";
+    EXPECT_TRUE(field(field(p, {"timeline_ms"}), {"remote_video_track"}).is_number())
+        << "peer: no remote video track";
+
+    // Most frames arrived: each side decoded at least kMinDecodedShare of what the other encoded.
+    EXPECT_GE(static_cast<double>(jcall_decoded), kMinDecodedShare * peer_encoded)
+        << "jcall decoded " << jcall_decoded << " of the " << peer_encoded
+        << " frames the peer encoded";
+    EXPECT_GE(static_cast<double>(peer_decoded), kMinDecodedShare * jcall_sent)
+        << "the peer decoded " << peer_decoded << " of the " << jcall_sent
+        << " frames jcall encoded";
+
+    // One codec, as negotiated: jcall's name/clock rate is what Chromium sends and receives.
+    const json codec = field(v, {"codec"});
+    ASSERT_TRUE(codec.is_string()) << "jcall: no video codec";
+    EXPECT_EQ(codec_name_of_peer(field(pv, {"codec_send"})), codec.get<std::string>())
+        << "peer sends another codec than jcall decodes";
+    EXPECT_EQ(codec_name_of_peer(field(pv, {"codec_recv"})), codec.get<std::string>())
+        << "peer receives another codec than jcall sends";
   }
 
   std::string dir_;
@@ -641,6 +755,80 @@ TEST_F(StanzaJsInterop, PeerCallsFullJidDirectly) {
   EXPECT_TRUE(
       timeline_in_order(*peer_result_, {"session-initiate_sent", "session-accept_received"}));
   expect_audio_call(false);
+}
+
+// (e) As (a), audio and video: the propose names both media, Chromium answers the video content
+// with its fake camera, and both sides decode the other's video.
+TEST_F(StanzaJsInterop, JcallVideoCallsBareJidWithJmi) {
+  ASSERT_NO_FATAL_FAILURE(start_answering_peer());
+  start_video_calling_jcall("bob@localhost");
+  finish_call();
+  const auto steps = signals(*jcall_, sid_of(summary_));
+  EXPECT_TRUE(in_order(steps, {"sent propose", "received ringing", "received proceed",
+                               "sent session-initiate", "received session-accept"}));
+  expect_trickle(steps);
+  EXPECT_TRUE(in_order(steps, {"received session-accept", "sent finish"}));
+  ASSERT_TRUE(peer_result_);
+  EXPECT_EQ(field(*peer_result_, {"signaling"}), json("jmi"));
+  EXPECT_EQ(field(*peer_result_, {"jmi_propose_media"}), json::array({"audio", "video"}))
+      << "XEP-0353: the propose has a description per medium";
+  EXPECT_TRUE(
+      timeline_in_order(*peer_result_, {"jmi_propose_received", "jmi_proceed_sent",
+                                        "session-initiate_received", "session-accept_sent"}));
+  expect_video_call(true);
+}
+
+// (f) As (b), audio and video: a direct session-initiate with both contents.
+TEST_F(StanzaJsInterop, JcallVideoCallsFullJidDirectly) {
+  ASSERT_NO_FATAL_FAILURE(start_answering_peer());
+  start_video_calling_jcall("bob@localhost/peer", {"--jmi", "no"});
+  finish_call();
+  const auto steps = signals(*jcall_, sid_of(summary_));
+  EXPECT_TRUE(in_order(
+      steps, {"sent session-initiate", "received session-info", "received session-accept"}));
+  EXPECT_EQ(std::count(steps.begin(), steps.end(), "sent propose"), 0);
+  expect_trickle(steps);
+  ASSERT_TRUE(peer_result_);
+  EXPECT_EQ(field(*peer_result_, {"signaling"}), json("jingle"));
+  EXPECT_TRUE(timeline_in_order(
+      *peer_result_, {"session-initiate_received", "session-info_sent", "session-accept_sent"}));
+  expect_video_call(true);
+}
+
+// (g) As (c), audio and video: Chromium's offer (VP8, VP9, H.264 profiles and AV1, each with
+// rtx, plus red and ulpfec) is answered by jcall --answer-once, which takes the video too.
+TEST_F(StanzaJsInterop, PeerVideoCallsBareJidWithJmi) {
+  ASSERT_NO_FATAL_FAILURE(start_answering_jcall());
+  start_calling_peer("alice@localhost", true);
+  finish_call();
+  const auto steps = signals(*jcall_, sid_of(summary_));
+  EXPECT_TRUE(in_order(steps, {"received propose", "sent ringing", "sent proceed",
+                               "received session-initiate", "sent session-accept"}));
+  expect_trickle(steps);
+  EXPECT_TRUE(in_order(steps, {"sent session-accept", "sent finish"}));
+  ASSERT_TRUE(peer_result_);
+  EXPECT_EQ(field(*peer_result_, {"signaling"}), json("jmi"));
+  EXPECT_EQ(field(*peer_result_, {"peer"}), json(kJcallFullJid));
+  EXPECT_TRUE(
+      timeline_in_order(*peer_result_, {"jmi_propose_sent", "jmi_proceed_received",
+                                        "session-initiate_sent", "session-accept_received"}));
+  expect_video_call(false);
+}
+
+// (h) As (d), audio and video.
+TEST_F(StanzaJsInterop, PeerVideoCallsFullJidDirectly) {
+  ASSERT_NO_FATAL_FAILURE(start_answering_jcall());
+  start_calling_peer(kJcallFullJid, true);
+  finish_call();
+  const auto steps = signals(*jcall_, sid_of(summary_));
+  EXPECT_TRUE(in_order(steps, {"received session-initiate", "sent session-accept"}));
+  EXPECT_EQ(std::count(steps.begin(), steps.end(), "received propose"), 0);
+  expect_trickle(steps);
+  ASSERT_TRUE(peer_result_);
+  EXPECT_EQ(field(*peer_result_, {"signaling"}), json("jingle"));
+  EXPECT_TRUE(
+      timeline_in_order(*peer_result_, {"session-initiate_sent", "session-accept_received"}));
+  expect_video_call(false);
 }
 
 }  // namespace

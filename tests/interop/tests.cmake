@@ -24,7 +24,11 @@ set(jcall_interop_cases
   JcallCallsBareJidWithJmi
   JcallCallsFullJidDirectly
   PeerCallsBareJidWithJmi
-  PeerCallsFullJidDirectly)
+  PeerCallsFullJidDirectly
+  JcallVideoCallsBareJidWithJmi
+  JcallVideoCallsFullJidDirectly
+  PeerVideoCallsBareJidWithJmi
+  PeerVideoCallsFullJidDirectly)
 foreach(case IN LISTS jcall_interop_cases)
   add_test(NAME StanzaJsInterop.${case}
     COMMAND ${JCALL_STANZAJS_DIR}/netns-run.sh $<TARGET_FILE:jcall_interop_tests>
