@@ -520,11 +520,11 @@ std::vector<std::string> split_words(const std::string& text) {
 // rtp_pipeline.cpp builds for a pattern source (build_video_send: videotestsrc is-live,
 // videoconvert, videoscale, raw caps, valve, the encoder with codecs/catalog.cpp's properties
 // and the bitrate set_encoder_bitrate gives it, the encoder caps, the payloader at mtu 1200;
-// the video jitter buffer: 100 ms, retransmission requests; the decode chain: depayloader with
-// request-keyframe and wait-for-keyframe, parser, decoder, then videoconvert to I420 for the
-// analysis; the receive caps carry the rtcp-fb fields by which rtpsession answers a keyframe
-// request with a PLI, as codecs/rtp_caps.cpp writes them). What jcall adds and the baseline does
-// not: ICE, DTLS-SRTP, RTX, the frame analysis.
+// the video jitter buffer: 150 ms (PipelineConfig::video_jitter_buffer), retransmission requests;
+// the decode chain: depayloader with request-keyframe and wait-for-keyframe, parser, decoder, then
+// videoconvert to I420 for the analysis; the receive caps carry the rtcp-fb fields by which
+// rtpsession answers a keyframe request with a PLI, as codecs/rtp_caps.cpp writes them). What jcall
+// adds and the baseline does not: ICE, DTLS-SRTP, RTX, the frame analysis.
 std::string gst_baseline_text(const VideoConfig& c, int kbps) {
   const auto port = [] { return std::to_string(free_udp_port()); };
   const std::string artp = port();
@@ -568,10 +568,11 @@ std::string gst_baseline_text(const VideoConfig& c, int kbps) {
              "keyframe-max-dist=3000 target-bitrate=" +
                  std::to_string(kbps * 1000) + " ! rtpvp8pay picture-id-mode=15-bit";
   const std::string decode =
-      h264 ? "rtph264depay request-keyframe=true wait-for-keyframe=true ! h264parse ! avdec_h264"
+      h264 ? "rtph264depay request-keyframe=true wait-for-keyframe=true ! h264parse ! avdec_h264 "
+             "thread-type=slice"
            : "rtpvp8depay request-keyframe=true wait-for-keyframe=true ! vp8dec";
   const std::string video =
-      "rtpbin name=rv latency=100 drop-on-latency=true do-lost=true do-retransmission=true "
+      "rtpbin name=rv latency=150 drop-on-latency=true do-lost=true do-retransmission=true "
       "buffer-mode=slave rtp-profile=avpf "
       "videotestsrc is-live=true pattern=smpte ! videoconvert ! videoscale "
       "! video/x-raw,format=I420,width=" +
