@@ -532,6 +532,8 @@ void Engine::stats(const std::string& sid, std::function<void(std::optional<Call
       s.markers = call->pipeline->marker_times();
     }
     for (auto& [name, t] : call->transports) {
+      if (!t->remote && call->started)
+        continue;  // prepared but never negotiated: bundled away (RFC 8843) or removed
       TransportStats ts;
       ts.name = name;
       ts.ice_state = std::string(to_string(t->ice->state()));
