@@ -209,6 +209,9 @@ bool installed(std::string_view factory) {
   return true;
 }
 
+constexpr std::string_view kTransportCcUri =
+    "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
+
 bool is_rtx(const codecs::Codec& c) {
   return g_ascii_strcasecmp(c.name.c_str(), "rtx") == 0;
 }
@@ -2324,9 +2327,23 @@ class Pipeline final : public RtpPipeline {
           continue;
         }
         for (const codecs::Codec& c : s->config.codecs.codecs) {
-          if (c.id == pt) {
-            return gst_caps_from_string(codecs::rtp_caps(s->config.media, c).c_str());
+          if (c.id != pt) {
+            continue;
           }
+          GstCaps* caps = gst_caps_from_string(codecs::rtp_caps(s->config.media, c).c_str());
+          // Transport-wide congestion control (XEP-0294 extmap, draft-holmer-rmcat-transport-
+          // wide-cc-extensions): with its id in the caps, rtpsession answers the peer's
+          // sequence numbers with feedback, as the peer's send-side bandwidth estimation
+          // (Chromium's) expects once transport-cc is negotiated. Only this extension: the
+          // depayloaders would want an implementation of every extmap listed.
+          for (const codecs::HeaderExtension& x : s->config.codecs.header_extensions) {
+            if (caps != nullptr && x.uri == kTransportCcUri && x.id >= 1 && x.id <= 14) {
+              caps = gst_caps_make_writable(caps);
+              gst_caps_set_simple(caps, ("extmap-" + std::to_string(x.id)).c_str(), G_TYPE_STRING,
+                                  x.uri.c_str(), nullptr);
+            }
+          }
+          return caps;
         }
       }
     } catch (...) {
