@@ -831,5 +831,19 @@ TEST_F(StanzaJsInterop, PeerVideoCallsFullJidDirectly) {
   expect_video_call(false);
 }
 
+// (i) As (f) with H.264 first in jcall's preferences: Chromium answers with H.264 Constrained
+// Baseline (profile-level-id 42e01f, packetization-mode 1), so both ways carry H.264 and Chromium
+// must take jcall's RTP stream under the SSRC jcall signaled.
+TEST_F(StanzaJsInterop, JcallH264VideoCallsFullJidDirectly) {
+  ASSERT_NO_FATAL_FAILURE(start_answering_peer());
+  start_video_calling_jcall("bob@localhost/peer", {"--jmi", "no", "--video-codecs", "H264"});
+  finish_call();
+  const auto steps = signals(*jcall_, sid_of(summary_));
+  EXPECT_TRUE(in_order(steps, {"sent session-initiate", "received session-accept"}));
+  ASSERT_TRUE(summary_);
+  EXPECT_EQ(field(stream_of(*summary_, "video"), {"codec"}), json("H264/90000"));
+  expect_video_call(true);
+}
+
 }  // namespace
 }  // namespace jcall::test

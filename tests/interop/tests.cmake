@@ -28,7 +28,8 @@ set(jcall_interop_cases
   JcallVideoCallsBareJidWithJmi
   JcallVideoCallsFullJidDirectly
   PeerVideoCallsBareJidWithJmi
-  PeerVideoCallsFullJidDirectly)
+  PeerVideoCallsFullJidDirectly
+  JcallH264VideoCallsFullJidDirectly)
 foreach(case IN LISTS jcall_interop_cases)
   add_test(NAME StanzaJsInterop.${case}
     COMMAND ${JCALL_STANZAJS_DIR}/netns-run.sh $<TARGET_FILE:jcall_interop_tests>
