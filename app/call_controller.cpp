@@ -421,7 +421,7 @@ void CallController::handle(jingle::CallOutput& o) {
         names.emplace_back(codecs::to_string(m));
       }
     }
-    auto transports = media_.prepare(need->sid, names, need->media);
+    auto transports = media_.prepare(need->sid, names, need->media, need->ice_controlling);
     Result<void> r = transports
                          ? manager_->provide_transports(need->sid, std::move(*transports), now())
                          : Result<void>(transports.error());

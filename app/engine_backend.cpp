@@ -153,8 +153,9 @@ void EngineBackend::post(std::function<void()> fn) {
 Result<std::vector<jingle::LocalTransport>> EngineBackend::prepare(
     const std::string& sid,
     const std::vector<std::string>& contents,
-    const std::vector<codecs::MediaType>& media) {
-  auto creds = engine_->prepare(sid, contents);
+    const std::vector<codecs::MediaType>& media,
+    bool ice_controlling) {
+  auto creds = engine_->prepare(sid, contents, ice_controlling);
   if (!creds) {
     return creds.error();
   }

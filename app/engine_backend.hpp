@@ -35,10 +35,10 @@ class EngineBackend : public MediaBackend {
   ~EngineBackend() override;
 
   void set_events(MediaEvents events) override { events_ = std::move(events); }
-  Result<std::vector<jingle::LocalTransport>> prepare(
-      const std::string& sid,
-      const std::vector<std::string>& contents,
-      const std::vector<codecs::MediaType>& media) override;
+  Result<std::vector<jingle::LocalTransport>> prepare(const std::string& sid,
+                                                      const std::vector<std::string>& contents,
+                                                      const std::vector<codecs::MediaType>& media,
+                                                      bool ice_controlling) override;
   void configure(const std::string& sid, const jingle::out::ConfigureMedia& m) override;
   void remote_candidates(const std::string& sid, const jingle::out::RemoteCandidates& c) override;
   void ice_restart(const std::string& sid, const jingle::out::IceRestart& r) override;

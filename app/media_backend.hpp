@@ -57,7 +57,8 @@ class MediaBackend {
   virtual Result<std::vector<jingle::LocalTransport>> prepare(
       const std::string& sid,
       const std::vector<std::string>& contents,
-      const std::vector<codecs::MediaType>& media) = 0;
+      const std::vector<codecs::MediaType>& media,
+      bool ice_controlling) = 0;
   // The session's outputs that concern media. A content name may be the session's name for a
   // content prepared under its media alias ("audio"): ConfigureMedia tells which media it is.
   virtual void configure(const std::string& sid, const jingle::out::ConfigureMedia& m) = 0;

@@ -20,7 +20,6 @@ constexpr std::string_view kAbsSendTimeUri =
 constexpr std::string_view kTransportCcUri =
     "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
 constexpr std::string_view kMidUri = "urn:ietf:params:rtp-hdrext:sdes:mid";
-constexpr std::string_view kVideoOrientationUri = "urn:3gpp:video-orientation";
 
 std::vector<RtcpFb> audio_feedback() {
   return {{"transport-cc", ""}};
@@ -245,10 +244,11 @@ std::vector<HeaderExtension> header_extensions(MediaType media) {
             {3, std::string(kTransportCcUri), ""},
             {4, std::string(kMidUri), ""}};
   }
+  // Not urn:3gpp:video-orientation: a sender that has it negotiated tags rotation instead of
+  // rotating its frames, and jcall does not apply the tag (a rotated camera would show sideways).
   return {{2, std::string(kAbsSendTimeUri), ""},
           {3, std::string(kTransportCcUri), ""},
-          {4, std::string(kMidUri), ""},
-          {13, std::string(kVideoOrientationUri), ""}};
+          {4, std::string(kMidUri), ""}};
 }
 
 const Element* first_available(const std::vector<Element>& stage, const HasElement& has_element) {

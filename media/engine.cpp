@@ -157,7 +157,8 @@ Engine::Call* Engine::find(const std::string& sid) {
 }
 
 Result<std::vector<IceCredentials>> Engine::prepare(const std::string& sid,
-                                                    const std::vector<std::string>& transports) {
+                                                    const std::vector<std::string>& transports,
+                                                    bool controlling) {
   std::optional<Result<std::vector<IceCredentials>>> result;
   loop_->run_sync([&] {
     auto& slot = calls_[sid];
@@ -169,7 +170,7 @@ Result<std::vector<IceCredentials>> Engine::prepare(const std::string& sid,
     std::vector<IceCredentials> out;
     for (const auto& name : transports) {
       IceConfig ice;
-      ice.controlling = true;  // set from the session at configure()
+      ice.controlling = controlling;
       ice.local_addresses = config_.local_addresses;
       ice.servers = config_.ice_servers;
       ice.ipv6 = config_.ipv6;

@@ -122,8 +122,11 @@ class Engine {
   void set_ice_servers(std::vector<IceServer> servers);
 
   // One ICE agent per name, gathering at once (trickle): the local credentials, in order.
+  // `controlling`: our ICE role (RFC 8445 §6.1.1), fixed from the start: libnice keeps the role
+  // it had when its checks started.
   Result<std::vector<IceCredentials>> prepare(const std::string& sid,
-                                              const std::vector<std::string>& transports);
+                                              const std::vector<std::string>& transports,
+                                              bool controlling = true);
   // Sets (or updates) what was negotiated: remote credentials, DTLS role and fingerprint,
   // streams. Starts the pipeline (encoding before the path is up, so media flows at once).
   void configure(const std::string& sid, CallMediaConfig config);

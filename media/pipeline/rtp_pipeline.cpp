@@ -1086,6 +1086,17 @@ class Pipeline final : public RtpPipeline {
       return rtcp_in.error();
     }
     s.rtcp_in = std::move(*rtcp_in);
+    if (s.config.local_ssrc != 0) {
+      // The session proposes its own SSRC in the caps it answers the payloader with, and the
+      // payloader takes it over its "ssrc" property: the peer would get packets under an SSRC
+      // nobody signaled (Chromium drops them). The session starts with ours.
+      GObject* session = nullptr;
+      g_signal_emit_by_name(rtpbin_, "get-internal-session", s.session, &session);
+      if (session != nullptr) {
+        g_object_set(session, "internal-ssrc", s.config.local_ssrc, nullptr);
+        g_object_unref(session);
+      }
+    }
     if (s.video) {
       // No probation (RFC 3550 A.1) for video: SRTP already vouches for every packet, and
       // the session would drop the first packet of the peer's stream, the start of the keyframe

@@ -309,7 +309,9 @@ void CallManager::request_transports(Call& call,
   call.transport_requests.push_back({purpose, media, std::move(offered_name)});
   if (call.silent)
     return;
-  outputs_.push_back(call_out::NeedTransports{call.sid, std::move(media), std::move(names)});
+  const bool controlling = call.session ? call.session->role() == Role::kInitiator : call.outgoing;
+  outputs_.push_back(
+      call_out::NeedTransports{call.sid, std::move(media), std::move(names), controlling});
 }
 
 SessionConfig CallManager::session_config(const Call& call) const {

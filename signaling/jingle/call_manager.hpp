@@ -87,6 +87,9 @@ struct NeedTransports {
   // the Jingle session exists this is the media alias ("audio", "video"); CallManager maps an
   // alias to the session's content of that media, so the app may keep using it afterwards.
   std::vector<std::string> contents;
+  // RFC 8445 §6.1.1: the session initiator controls ICE. Media must create its agents in this
+  // role: libnice does not switch roles once checks have started (a peer's early candidates).
+  bool ice_controlling = true;
 };
 // A session output that concerns media (ConfigureMedia, RemoveMedia, RemoteCandidates,
 // IceRestart, PeerInfo, ContentOffered), tagged with the call.

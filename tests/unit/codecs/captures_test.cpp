@@ -150,7 +150,7 @@ TEST_P(CaptureVideoAnswer, VideoIsVp8ByDefaultWithItsRtx) {
   for (const HeaderExtension& x : a->header_extensions) {
     ids.push_back(x.id);
   }
-  EXPECT_EQ(ids, (std::vector<int>{2, 13, 3, 4}));  // abs-send-time, orientation, twcc, mid
+  EXPECT_EQ(ids, (std::vector<int>{2, 3, 4}));  // abs-send-time, twcc, mid (not orientation)
 }
 
 TEST_P(CaptureVideoAnswer, VideoIsH264WhenPreferred) {
