@@ -455,8 +455,9 @@ TEST(VideoCalls, VideoAddedMidCallAndRemoved) {
       [](const json& e) { return is_signal(e, "received", "content-accept"); }, 10s))
       << c.alice->raw();
   // 30 frames is a second of the peer's video, decoded on each side. (Reported media bug: in
-  // about one run of eight here bob, who accepted the content, never sends a frame:
-  // frames_sent stays 0 while alice's video reaches him.)
+  // one run of three to eight here one side never sends a frame, frames_sent 0: the stream
+  // added to the playing pipeline has its elements synced source first, and videotestsrc's
+  // first push can meet a downstream pad not yet active, get FLUSHING and stop for good.)
   expect_video_flowing(c, 30);
 
   c.alice->command({{"cmd", "video"}, {"on", false}});
