@@ -6,7 +6,8 @@
 // Low-delay choices (rtpbin):
 //  - latency = PipelineConfig::jitter_buffer (30 ms by default) with drop-on-latency, so the
 //    jitter buffer never holds more than that: late packets are dropped rather than delaying
-//    everything after them (Opus in-band FEC and PLC cover the gap, see do-lost).
+//    everything after them (Opus in-band FEC and PLC cover the gap, see do-lost). Not once the
+//    call has video: lip sync then delays the audio to the video, past that latency.
 //  - buffer-mode "slave": the receiver plays at arrival time plus the latency and follows the
 //    sender's clock drift from the RTP timestamps; "buffer" mode would pause to refill and
 //    "synced" needs synchronized clocks.
@@ -593,6 +594,14 @@ class Pipeline final : public RtpPipeline {
     }
     stream->video = config.media == codecs::MediaType::kVideo;
     if (stream->video) {
+      // Lip sync (rtpbin) delays the audio by what the video takes more (an H.264 call: 40-50
+      // ms): an audio jitter buffer that drops whatever exceeds its latency would then drop
+      // most of the audio.
+      for (auto& other : streams_) {
+        for (const auto& jb : other->jitterbuffers) {
+          g_object_set(jb.get(), "drop-on-latency", FALSE, nullptr);
+        }
+      }
       const VideoLimits& l = config_.video_limits;
       stream->rate.emplace(l.min_bitrate_bps, l.start_bitrate_bps, l.max_bitrate_bps);
       if (config_.video_frames) {
@@ -619,8 +628,10 @@ class Pipeline final : public RtpPipeline {
     set_muted(muted_);
     set_on_hold(on_hold_);
     if (started_) {
-      for (GstElement* e : s->elements) {
-        gst_element_sync_state_with_parent(e);
+      // Downstream first (the reverse of creation, which starts at the source): a source that
+      // runs before its peers are active gets FLUSHING for its first buffer and stops for good.
+      for (auto it = s->elements.rbegin(); it != s->elements.rend(); ++it) {
+        gst_element_sync_state_with_parent(*it);
       }
     }
     return {};
@@ -690,11 +701,7 @@ class Pipeline final : public RtpPipeline {
         }
       }
       if (rtcp) {
-        for (auto& s : streams_) {
-          if (on_transport(*s)) {
-            targets.push_back(s.get());
-          }
-        }
+        targets = rtcp_targets(packet, on_transport);
       } else if (candidates == 1) {
         targets.push_back(only);
       } else if (Stream* s = route(packet, on_transport)) {
@@ -920,6 +927,59 @@ class Pipeline final : public RtpPipeline {
     return {send, dtmf};
   }
 
+  // The sessions a compound RTCP packet is for (home thread, under m_). With BUNDLE every
+  // session's reports arrive on one transport; a session that gets another's reports takes
+  // their sender for a stream of its own, and rtpbin's lip sync then lines the real streams up
+  // with that phantom (an H.264 call's audio lost two thirds of its samples that way). So: the
+  // session whose remote SSRC sent it; else the sessions whose SSRC (ours) it reports on or
+  // asks feedback of; else every session of the transport.
+  template <typename Filter>
+  std::vector<Stream*> rtcp_targets(std::span<const std::uint8_t> packet,
+                                    const Filter& on_transport) {
+    std::vector<Stream*> out;
+    const auto be32 = [&](std::size_t at) {
+      return (std::uint32_t{packet[at]} << 24) | (std::uint32_t{packet[at + 1]} << 16) |
+             (std::uint32_t{packet[at + 2]} << 8) | packet[at + 3];
+    };
+    const std::uint32_t sender = be32(4);
+    if (const auto it = learned_ssrcs_.find(sender);
+        it != learned_ssrcs_.end() && on_transport(*it->second)) {
+      return {it->second};
+    }
+    for (auto& s : streams_) {
+      const auto& r = s->config.remote_ssrcs;
+      if (on_transport(*s) && std::find(r.begin(), r.end(), sender) != r.end()) {
+        return {s.get()};
+      }
+    }
+    const detail::RtcpScan scan = detail::scan_rtcp(packet);
+    for (auto& s : streams_) {
+      if (!on_transport(*s)) {
+        continue;
+      }
+      const auto ours = [&](std::uint32_t ssrc) {
+        return ssrc != 0 && (ssrc == s->config.local_ssrc || ssrc == s->config.local_rtx_ssrc);
+      };
+      const bool about_us =
+          std::any_of(scan.blocks.begin(), scan.blocks.end(),
+                      [&](const auto& b) { return ours(b.ssrc); }) ||
+          std::any_of(scan.feedback.begin(), scan.feedback.end(), [&](const auto& f) {
+            return ours(f.media_ssrc) || std::any_of(f.ssrcs.begin(), f.ssrcs.end(), ours);
+          });
+      if (about_us) {
+        out.push_back(s.get());
+      }
+    }
+    if (out.empty()) {
+      for (auto& s : streams_) {
+        if (on_transport(*s)) {
+          out.push_back(s.get());
+        }
+      }
+    }
+    return out;
+  }
+
   // BUNDLE (RFC 8843 §9.2): by SSRC when signaled (XEP-0339) or learned, else by payload
   // type, and the SSRC is then learned. Home thread, under m_.
   template <typename Filter>
@@ -947,6 +1007,10 @@ class Pipeline final : public RtpPipeline {
       }
     }
     return nullptr;
+  }
+
+  bool has_video() const {
+    return std::any_of(streams_.begin(), streams_.end(), [](const auto& s) { return s->video; });
   }
 
   Stream* find(const std::string& name) {
@@ -2611,18 +2675,21 @@ class Pipeline final : public RtpPipeline {
         }
         s->jitterbuffers.push_back(GObjectPtr<GstElement>::ref(jitterbuffer));
         if (!s->video) {
+          if (self->has_video()) {
+            g_object_set(jitterbuffer, "drop-on-latency", FALSE, nullptr);
+          }
           continue;
         }
         // faststart: the first packets go out as soon as two follow each other, instead of
         // after a whole latency (the first picture is a keyframe burst: nothing to wait for).
-        g_object_set(jitterbuffer, "latency",
-                     static_cast<guint>(self->config_.video_jitter_buffer.count()),
-                     "do-retransmission", TRUE, "faststart-min-packets", 2u,
-                     // No guess of when the next packet is due: a pause in sending (camera
-                     // off, hold) would make the guessed packet "lost" and the first one after
-                     // the pause (the keyframe's first) arrive "too late". A loss is still
-                     // seen, and NACKed, as soon as a later packet arrives.
-                     "rtx-next-seqnum", FALSE, nullptr);
+        g_object_set(
+            jitterbuffer, "latency", static_cast<guint>(self->config_.video_jitter_buffer.count()),
+            "do-retransmission", TRUE, "faststart-min-packets", 2u, "drop-on-latency", FALSE,
+            // No guess of when the next packet is due: a pause in sending (camera
+            // off, hold) would make the guessed packet "lost" and the first one after
+            // the pause (the keyframe's first) arrive "too late". A loss is still
+            // seen, and NACKed, as soon as a later packet arrives.
+            "rtx-next-seqnum", FALSE, nullptr);
       }
     } catch (...) {
     }
