@@ -436,10 +436,9 @@ TEST(VideoCalls, VideoAddedMidCallAndRemoved) {
   EXPECT_TRUE(c.alice->wait_for(
       [](const json& e) { return is_signal(e, "received", "content-accept"); }, 10s))
       << c.alice->raw();
-  // 30 frames is a second of the peer's video, decoded on each side. (Reported media bug: in
-  // one run of three to eight here one side never sends a frame, frames_sent 0: the stream
-  // added to the playing pipeline has its elements synced source first, and videotestsrc's
-  // first push can meet a downstream pad not yet active, get FLUSHING and stop for good.)
+  // 30 frames is a second of the peer's video, decoded on each side. (This caught a stream
+  // added to the playing pipeline starting source first: videotestsrc's first push met a pad
+  // not yet active, got FLUSHING and stopped for good, in one run of three to eight.)
   expect_video_flowing(c, 30);
 
   c.alice->command({{"cmd", "video"}, {"on", false}});
