@@ -12,13 +12,6 @@
 #include "codecs/offer_answer.hpp"
 #include "codecs/rtp_caps.hpp"
 
-// GStreamer keeps its registry, plugins and type system alive until the process ends; under
-// LeakSanitizer (tools/test builds with ASan) that is not a leak of ours.
-extern "C" const char* __lsan_default_suppressions() {
-  return "leak:libgstreamer-1.0\nleak:libglib-2.0\nleak:libgobject-2.0\nleak:libgmodule-2.0\n"
-         "leak:/gstreamer-1.0/\n";
-}
-
 namespace jcall::codecs {
 namespace {
 

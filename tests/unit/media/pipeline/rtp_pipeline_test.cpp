@@ -21,16 +21,6 @@
 #include "media/detail/glib.hpp"
 #include "media/errc.hpp"
 
-// GStreamer keeps its registry, plugins and type system alive until the process ends; under
-// LeakSanitizer that is not a leak of ours. libpulse: GstDeviceMonitor's PulseAudio provider
-// (gstreamer-1.0/libgstpulseaudio.so) leaks its pa_context when no server runs; libpulse has no
-// frame pointers, so with ASan's fast unwinder the stack ends in pa_xmalloc0 and the
-// /gstreamer-1.0/ pattern does not see the plugin frame.
-extern "C" const char* __lsan_default_suppressions() {
-  return "leak:libgstreamer-1.0\nleak:libglib-2.0\nleak:libgobject-2.0\nleak:libgmodule-2.0\n"
-         "leak:/gstreamer-1.0/\nleak:libpulse.so\n";
-}
-
 namespace jcall::media {
 namespace {
 

@@ -7,5 +7,5 @@ add_executable(jcall_media_pipeline_tests
   unit/media/pipeline/rtp_pipeline_test.cpp
   unit/media/pipeline/video_pipeline_test.cpp
 )
-target_link_libraries(jcall_media_pipeline_tests PRIVATE jcall_media GTest::gtest_main)
+target_link_libraries(jcall_media_pipeline_tests PRIVATE jcall_media jcall_gstreamer_lsan GTest::gtest_main)
 gtest_discover_tests(jcall_media_pipeline_tests DISCOVERY_TIMEOUT 60 PROPERTIES LABELS unit)

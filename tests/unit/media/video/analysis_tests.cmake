@@ -4,5 +4,5 @@ add_executable(jcall_media_video_analysis_tests
   unit/media/video/video_analyzer_test.cpp
   unit/media/video/frame_mailbox_test.cpp
 )
-target_link_libraries(jcall_media_video_analysis_tests PRIVATE jcall_media GTest::gtest_main)
+target_link_libraries(jcall_media_video_analysis_tests PRIVATE jcall_media jcall_gstreamer_lsan GTest::gtest_main)
 gtest_discover_tests(jcall_media_video_analysis_tests DISCOVERY_TIMEOUT 60 PROPERTIES LABELS unit)
