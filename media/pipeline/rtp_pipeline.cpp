@@ -2523,18 +2523,32 @@ class Pipeline final : public RtpPipeline {
         }
         gst_buffer_unmap(b, &map);
       }
-      if (!s.first_media.exchange(true)) {
-        Pipeline* self = tag->self;
-        self->mailbox_->post([self, name = s.config.name] {
-          if (self->events_.first_media) {
-            self->events_.first_media(name);
-          }
-        });
-      }
+      tag->self->announce_first_media(s);
     } catch (...) {
     }
     gst_sample_unref(sample);
     return GST_FLOW_OK;
+  }
+
+  // The first decoded buffer of a stream, told once, on the home thread (streaming thread).
+  void announce_first_media(Stream& s) {
+    if (s.first_media.exchange(true)) {
+      return;
+    }
+    mailbox_->post([this, name = s.config.name] {
+      if (events_.first_media) {
+        events_.first_media(name);
+      }
+    });
+  }
+
+  // Maps a decoded video sample's frame for reading (gst_video_frame_unmap when true).
+  static bool map_frame(GstSample* sample, GstVideoFrame& frame) {
+    GstVideoInfo info;
+    GstBuffer* b = gst_sample_get_buffer(sample);
+    GstCaps* caps = gst_sample_get_caps(sample);
+    return b != nullptr && caps != nullptr && gst_video_info_from_caps(&info, caps) &&
+           gst_video_frame_map(&frame, &info, b, GST_MAP_READ);
   }
 
   // Decoded video for the analysis (streaming thread).
@@ -2547,12 +2561,8 @@ class Pipeline final : public RtpPipeline {
     try {
       Stream& s = *tag->stream;
       const std::int64_t now = monotonic_now_ns();
-      GstVideoInfo info;
       GstVideoFrame frame;
-      GstBuffer* b = gst_sample_get_buffer(sample);
-      GstCaps* caps = gst_sample_get_caps(sample);
-      if (b != nullptr && caps != nullptr && gst_video_info_from_caps(&info, caps) &&
-          gst_video_frame_map(&frame, &info, b, GST_MAP_READ)) {
+      if (map_frame(sample, frame)) {
         detail::I420View view;
         view.width = GST_VIDEO_FRAME_WIDTH(&frame);
         view.height = GST_VIDEO_FRAME_HEIGHT(&frame);
@@ -2571,14 +2581,7 @@ class Pipeline final : public RtpPipeline {
         }
         gst_video_frame_unmap(&frame);
       }
-      if (!s.first_media.exchange(true)) {
-        Pipeline* self = tag->self;
-        self->mailbox_->post([self, name = s.config.name] {
-          if (self->events_.first_media) {
-            self->events_.first_media(name);
-          }
-        });
-      }
+      tag->self->announce_first_media(s);
     } catch (...) {
     }
     gst_sample_unref(sample);
@@ -2594,12 +2597,8 @@ class Pipeline final : public RtpPipeline {
     }
     try {
       Stream& s = *tag->stream;
-      GstVideoInfo info;
       GstVideoFrame frame;
-      GstBuffer* b = gst_sample_get_buffer(sample);
-      GstCaps* caps = gst_sample_get_caps(sample);
-      if (s.mailbox && b != nullptr && caps != nullptr && gst_video_info_from_caps(&info, caps) &&
-          gst_video_frame_map(&frame, &info, b, GST_MAP_READ)) {
+      if (s.mailbox && map_frame(sample, frame)) {
         VideoFrame f;
         f.width = GST_VIDEO_FRAME_WIDTH(&frame);
         f.height = GST_VIDEO_FRAME_HEIGHT(&frame);

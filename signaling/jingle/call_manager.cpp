@@ -1059,14 +1059,20 @@ Result<void> CallManager::set_mute(std::string_view sid, bool mute, TimePoint no
   return r;
 }
 
+// The call's video content, not counting one the peer offered that awaits an answer.
+const Content* CallManager::negotiated_video(const Call& call) {
+  const Content* video = nullptr;
+  for (const Content& c : call.session->contents())
+    if (content_media(c) == codecs::MediaType::kVideo && c.name != call.offered_content)
+      video = &c;
+  return video;
+}
+
 Result<void> CallManager::set_video(std::string_view sid, bool on, TimePoint now) {
   Call* call = find_call(sid);
   if (!call || !call->session || call->phase == detail::CallPhase::kEnded)
     return make_error(Errc::unknown_session, "no session in call " + std::string(sid));
-  const Content* video = nullptr;
-  for (const Content& c : call->session->contents())
-    if (content_media(c) == codecs::MediaType::kVideo && c.name != call->offered_content)
-      video = &c;
+  const Content* video = negotiated_video(*call);
   if (on) {
     if (!call->offered_content.empty()) {  // the peer offered video: accept it
       request_transports(*call, detail::TransportRequest::Purpose::kAcceptOffered,
@@ -1097,10 +1103,7 @@ Result<void> CallManager::set_camera(std::string_view sid, bool on, TimePoint no
   Call* call = find_call(sid);
   if (!call || !call->session || call->phase == detail::CallPhase::kEnded)
     return make_error(Errc::unknown_session, "no session in call " + std::string(sid));
-  const Content* video = nullptr;
-  for (const Content& c : call->session->contents())
-    if (content_media(c) == codecs::MediaType::kVideo && c.name != call->offered_content)
-      video = &c;
+  const Content* video = negotiated_video(*call);
   if (!video)
     return make_error(Errc::out_of_order, "call " + std::string(sid) + " has no video");
   RtpInfo info;

@@ -211,6 +211,7 @@ class CallManager {
   void on_session_ended(Call& call, const out::StateChanged& s, TimePoint now);
   void update_active(Call& call);
   SessionConfig session_config(const Call& call) const;
+  static const Content* negotiated_video(const Call& call);
 
   CallManagerConfig config_;
   bool reject_when_busy_ = true;

@@ -49,10 +49,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bench_common.hpp"
 #include "support/jcall_process.hpp"
 #include "support/prosody_fixture.hpp"
 
 namespace {
+
+using namespace jcall::bench;
 
 using json = nlohmann::json;
 using ojson = nlohmann::ordered_json;  // output: keys in the order written
@@ -67,23 +70,6 @@ constexpr double kSetupReferenceHighMs = 1800;
 constexpr double kCpuTargetRatio = 1.1;
 constexpr double kFrameIntervalMs = 1000.0 / 30;
 
-[[noreturn]] void die(const std::string& what) {
-  std::fprintf(stderr, "video_bench: %s\n", what.c_str());
-  std::exit(1);
-}
-
-// Linear-interpolated percentile of v (p in [0, 100]), as call_bench; v must not be empty.
-double percentile(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  const double rank = p / 100.0 * static_cast<double>(v.size() - 1);
-  const auto lo = static_cast<std::size_t>(rank);
-  const std::size_t hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (v[hi] - v[lo]) * (rank - static_cast<double>(lo));
-}
-double median(const std::vector<double>& v) {
-  return percentile(v, 50);
-}
-
 double round1(double x) {
   return std::round(x * 10) / 10;
 }
@@ -92,23 +78,6 @@ double round2(double x) {
 }
 double round3(double x) {
   return std::round(x * 1000) / 1000;
-}
-
-std::unique_ptr<ProsodyServer> start_server() {
-  ProsodyServer::Options options;
-  options.accounts = {{"alice", "alice-pw-1"}, {"bob", "bob-pw-2"}};
-  std::string error;
-  auto server = ProsodyServer::start(options, &error);
-  if (!server) {
-    die("Prosody did not start: " + error);
-  }
-  return server;
-}
-
-void online(Jcall& j, const char* who) {
-  if (!j.wait_event("connected", 20s) || !j.wait_event("roster", 10s)) {
-    die(std::string(who) + " did not log in:\n" + j.raw());
-  }
 }
 
 bool is_first_media(const json& e, const char* content) {
@@ -165,73 +134,6 @@ ojson stats_json(const std::vector<double>& v) {
 }
 
 // --- /proc (as call_bench.cpp) ----------------------------------------------------------------
-
-// Pids of this process's children whose command name is comm.
-std::set<pid_t> children_named(const std::string& comm) {
-  std::set<pid_t> out;
-  DIR* d = opendir("/proc");
-  if (d == nullptr) {
-    return out;
-  }
-  while (dirent* e = readdir(d)) {
-    const pid_t pid = static_cast<pid_t>(std::atoi(e->d_name));
-    if (pid <= 0) {
-      continue;
-    }
-    std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-    std::string line;
-    if (!std::getline(f, line)) {
-      continue;
-    }
-    const auto open = line.find('(');
-    const auto close = line.rfind(')');
-    if (open == std::string::npos || close == std::string::npos) {
-      continue;
-    }
-    std::istringstream rest(line.substr(close + 2));
-    std::string state;
-    pid_t ppid = 0;
-    rest >> state >> ppid;
-    if (ppid == getpid() && line.substr(open + 1, close - open - 1) == comm) {
-      out.insert(pid);
-    }
-  }
-  closedir(d);
-  return out;
-}
-
-struct CpuTicks {
-  std::string comm;
-  std::uint64_t ticks = 0;  // utime + stime
-};
-
-std::optional<CpuTicks> read_ticks(const std::string& stat_path) {
-  std::ifstream f(stat_path);
-  std::string line;
-  if (!std::getline(f, line)) {
-    return std::nullopt;
-  }
-  const auto open = line.find('(');
-  const auto close = line.rfind(')');
-  if (open == std::string::npos || close == std::string::npos) {
-    return std::nullopt;
-  }
-  std::istringstream rest(line.substr(close + 2));
-  std::vector<std::string> fields{std::istream_iterator<std::string>(rest), {}};
-  // fields[0] is field 3 (state): utime is field 14, stime field 15.
-  if (fields.size() < 13) {
-    return std::nullopt;
-  }
-  return CpuTicks{line.substr(open + 1, close - open - 1),
-                  std::stoull(fields[11]) + std::stoull(fields[12])};
-}
-
-std::string read_first_line(const std::string& path) {
-  std::ifstream f(path);
-  std::string line;
-  std::getline(f, line);
-  return line;
-}
 
 // A process's CPU: utime+stime ticks of the whole process (threads that ended included) and
 // each live thread's run time in ns (/proc/PID/task/TID/schedstat) by thread name; GStreamer
@@ -473,20 +375,6 @@ const VideoConfig& find_config(const std::string& name) {
 std::string source_arg(const VideoConfig& c) {
   return "pattern:smpte:" + std::to_string(c.width) + "x" + std::to_string(c.height) + "@" +
          std::to_string(c.fps);
-}
-
-std::uint16_t free_udp_port() {
-  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-    die("cannot find a free UDP port");
-  }
-  close(fd);
-  return ntohs(a.sin_port);
 }
 
 // gst-launch's own parser splits the description; pass it as separate words like a shell.
