@@ -1,18 +1,21 @@
 // The RTP media of one call (ARCHITECTURE.md "Media path"): a GStreamer pipeline with one
-// rtpbin, one RTP session per stream (audio now; video adds a session in the same pipeline),
-// rtcp-mux, and the codec chains of codecs/ (catalog ElementChain: first installed candidate
-// of each stage, never a launch string built from peer data).
+// rtpbin, one RTP session per stream (audio and video), rtcp-mux, and the codec chains of
+// codecs/ (catalog ElementChain: first installed candidate of each stage, never a launch string
+// built from peer data).
 //
 //   send:    source -> [echo probe] -> encoder -> payloader -> rtpbin send_rtp_sink_N
+//            [video: rtprtxsend as rtpbin's aux sender (RFC 4588)]
 //            rtpbin send_rtp_src_N / send_rtcp_src_N -> appsink -> Events::outgoing
 //   receive: receive(packet) -> a pad of ours, pushed on the calling thread -> rtpbin
-//            recv_rtp_sink_N / recv_rtcp_sink_N
+//            recv_rtp_sink_N / recv_rtcp_sink_N [video: rtprtxreceive as aux receiver]
 //            -> jitter buffer -> ptdemux -> depayloader -> decoder -> analysis + sink
 //            telephone-event PT -> rtpdtmfdepay -> Events::dtmf
+//            video: decoder -> I420 analysis appsink (+ RGBA at display time -> FrameMailbox)
 //
 // Packets in and out are plain (already unprotected / not yet protected): SRTP lives in
 // dtls_srtp/, below this. With BUNDLE every stream shares one transport, and receive() routes
-// packets to a session by payload type (RFC 8843 §9.2; SSRC once learned).
+// RTP to a session by SSRC (signaled or learned) or payload type (RFC 8843 §9.2), and RTCP to
+// the session it is for. Without BUNDLE each stream names its transport.
 //
 // Home thread: the media thread. appsink callbacks (streaming threads) copy and post to it;
 // every Events callback is called on the media thread.
