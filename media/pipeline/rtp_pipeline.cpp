@@ -1068,6 +1068,20 @@ class Pipeline final : public RtpPipeline {
                           (refused.empty() ? "" : " (could not open: " + refused + ")"));
   }
 
+  // Adds an element of each factory to the stream, appended to `chain` in order.
+  Result<void> append(Stream& s,
+                      std::vector<GstElement*>& chain,
+                      std::initializer_list<const char*> factories) {
+    for (const char* f : factories) {
+      auto x = add(s, f);
+      if (!x) {
+        return x.error();
+      }
+      chain.push_back(*x);
+    }
+    return {};
+  }
+
   Result<GstElement*> add_capsfilter(Stream& s, GstCaps* caps) {
     auto e = add(s, "capsfilter");
     if (e) {
@@ -1270,12 +1284,8 @@ class Pipeline final : public RtpPipeline {
         }
         // webrtcdsp takes 48 kHz S16 and cancels what its probe saw on the way to the speaker.
         std::vector<GstElement*> chain{e};
-        for (const char* f : {"audioconvert", "audioresample"}) {
-          auto x = add(s, f);
-          if (!x) {
-            return x;
-          }
-          chain.push_back(*x);
+        if (auto r = append(s, chain, {"audioconvert", "audioresample"}); !r) {
+          return r.error();
         }
         auto caps = add_capsfilter(
             s, gst_caps_new_simple("audio/x-raw", "format", G_TYPE_STRING, "S16LE", "rate",
@@ -1307,12 +1317,8 @@ class Pipeline final : public RtpPipeline {
       return source.error();
     }
     std::vector<GstElement*> chain{*source};
-    for (const char* f : {"audioconvert", "audioresample"}) {
-      auto x = add(s, f);
-      if (!x) {
-        return x.error();
-      }
-      chain.push_back(*x);
+    if (auto r = append(s, chain, {"audioconvert", "audioresample"}); !r) {
+      return r.error();
     }
     const codecs::Element* enc_choice = codecs::first_available(entry->chain.encoders, installed);
     const codecs::EncoderTuning tuning =
@@ -1459,12 +1465,8 @@ class Pipeline final : public RtpPipeline {
           return filter;
         }
         std::vector<GstElement*> chain{*d, *filter};
-        for (const char* f : {"videorate", "videoconvert", "videoscale"}) {
-          auto x = add(s, f);
-          if (!x) {
-            return x;
-          }
-          chain.push_back(*x);
+        if (auto r = append(s, chain, {"videorate", "videoconvert", "videoscale"}); !r) {
+          return r.error();
         }
         if (auto r = link_chain(chain); !r) {
           return r.error();
@@ -1529,12 +1531,8 @@ class Pipeline final : public RtpPipeline {
     std::vector<GstElement*> chain{*source};
     // videoconvert and videoscale pass buffers through when the source already gives the
     // encoder's format and size (a pattern does): no copy.
-    for (const char* f : {"videoconvert", "videoscale"}) {
-      auto x = add(s, f);
-      if (!x) {
-        return x.error();
-      }
-      chain.push_back(*x);
+    if (auto r = append(s, chain, {"videoconvert", "videoscale"}); !r) {
+      return r.error();
     }
     GstCaps* raw = gst_caps_from_string(
         entry->chain.raw_caps.empty() ? "video/x-raw,format=I420" : entry->chain.raw_caps.c_str());
@@ -1609,12 +1607,8 @@ class Pipeline final : public RtpPipeline {
     // input-selector <- decoders (one per received SSRC/PT), then 8-bit I420 for the analysis
     // (VP9 profile 2 decodes to 10 bits) and, for the window, RGBA at display time.
     std::vector<GstElement*> head;
-    for (const char* f : {"input-selector", "videoconvert"}) {
-      auto x = add(s, f);
-      if (!x) {
-        return x.error();
-      }
-      head.push_back(*x);
+    if (auto r = append(s, head, {"input-selector", "videoconvert"}); !r) {
+      return r.error();
     }
     s.selector = head.front();
     g_object_set(s.selector, "sync-streams", FALSE, nullptr);
@@ -1662,12 +1656,8 @@ class Pipeline final : public RtpPipeline {
     if (s.mailbox) {
       // The window's frames: RGBA, handed over when they are due (sync), the newest only.
       std::vector<GstElement*> ui;
-      for (const char* f : {"queue", "videoconvert"}) {
-        auto x = add(s, f);
-        if (!x) {
-          return x.error();
-        }
-        ui.push_back(*x);
+      if (auto r = append(s, ui, {"queue", "videoconvert"}); !r) {
+        return r.error();
       }
       g_object_set(ui.front(), "max-size-buffers", 2u, "max-size-time", guint64{0},
                    "max-size-bytes", 0u, nullptr);
@@ -1973,12 +1963,8 @@ class Pipeline final : public RtpPipeline {
     // input-selector <- decoders (one per received SSRC/PT), then a tee to the analysis,
     // the playback and the recording.
     std::vector<GstElement*> head;
-    for (const char* f : {"input-selector", "audioconvert", "audioresample", "tee"}) {
-      auto x = add(s, f);
-      if (!x) {
-        return x.error();
-      }
-      head.push_back(*x);
+    if (auto r = append(s, head, {"input-selector", "audioconvert", "audioresample", "tee"}); !r) {
+      return r.error();
     }
     s.selector = head.front();
     g_object_set(s.selector, "sync-streams", FALSE, nullptr);
@@ -1993,15 +1979,13 @@ class Pipeline final : public RtpPipeline {
     const bool only_analysis =
         config_.audio_sink.kind != AudioSink::Kind::kDevice && !config_.audio_sink.record_path;
     std::vector<GstElement*> analysis;
-    for (const char* f : {"queue", "audioconvert", "audioresample"}) {
-      if (only_analysis && std::string_view(f) == "queue") {
-        continue;
+    if (!only_analysis) {
+      if (auto r = append(s, analysis, {"queue"}); !r) {
+        return r.error();
       }
-      auto x = add(s, f);
-      if (!x) {
-        return x.error();
-      }
-      analysis.push_back(*x);
+    }
+    if (auto r = append(s, analysis, {"audioconvert", "audioresample"}); !r) {
+      return r.error();
     }
     auto acaps = add_capsfilter(
         s, gst_caps_new_simple("audio/x-raw", "format", G_TYPE_STRING, "S16LE", "rate", G_TYPE_INT,
@@ -2029,21 +2013,13 @@ class Pipeline final : public RtpPipeline {
     // queue thread only cost CPU (tools/bench cpu).
     if (config_.audio_sink.kind == AudioSink::Kind::kDevice) {
       std::vector<GstElement*> play;
-      for (const char* f : {"queue", "volume"}) {
-        auto x = add(s, f);
-        if (!x) {
-          return x.error();
-        }
-        play.push_back(*x);
+      if (auto r = append(s, play, {"queue", "volume"}); !r) {
+        return r.error();
       }
       s.playback_volume = play.back();
       if (echo_cancel(s)) {
-        for (const char* f : {"audioconvert", "audioresample"}) {
-          auto x = add(s, f);
-          if (!x) {
-            return x.error();
-          }
-          play.push_back(*x);
+        if (auto r = append(s, play, {"audioconvert", "audioresample"}); !r) {
+          return r.error();
         }
         auto pcaps =
             add_capsfilter(s, gst_caps_new_simple("audio/x-raw", "format", G_TYPE_STRING, "S16LE",
@@ -2055,12 +2031,8 @@ class Pipeline final : public RtpPipeline {
         play.push_back(*pcaps);
         play.push_back(*probe);
       }
-      for (const char* f : {"audioconvert", "audioresample"}) {
-        auto x = add(s, f);
-        if (!x) {
-          return x.error();
-        }
-        play.push_back(*x);
+      if (auto r = append(s, play, {"audioconvert", "audioresample"}); !r) {
+        return r.error();
       }
       GstElement* sink = nullptr;
       if (config_.audio_sink.name.empty()) {
@@ -2091,12 +2063,8 @@ class Pipeline final : public RtpPipeline {
     // Recording.
     if (config_.audio_sink.record_path) {
       std::vector<GstElement*> rec;
-      for (const char* f : {"queue", "audioconvert", "wavenc", "filesink"}) {
-        auto x = add(s, f);
-        if (!x) {
-          return x.error();
-        }
-        rec.push_back(*x);
+      if (auto r = append(s, rec, {"queue", "audioconvert", "wavenc", "filesink"}); !r) {
+        return r.error();
       }
       s.record_queue = rec.front();
       g_object_set(rec.back(), "location", config_.audio_sink.record_path->c_str(), "async", FALSE,
