@@ -20,6 +20,7 @@
 #include "codecs/offer_answer.hpp"
 #include "media/detail/glib.hpp"
 #include "media/errc.hpp"
+#include "pipeline_fixture.hpp"
 
 namespace jcall::media {
 namespace {
@@ -60,21 +61,12 @@ struct Side {
   std::vector<std::string> errors;
 };
 
-class RtpPipelineTest : public ::testing::Test {
+class RtpPipelineTest : public PipelineContextTest {
  protected:
-  void SetUp() override {
-    ctx_ = g_main_context_new();
-    g_main_context_push_thread_default(ctx_);
-  }
   void TearDown() override {
     a_.pipeline.reset();
     b_.pipeline.reset();
-    // Closures still posted to the context do nothing once their pipeline is gone.
-    for (int i = 0; i < 1000 && g_main_context_pending(ctx_); ++i) {
-      g_main_context_iteration(ctx_, FALSE);
-    }
-    g_main_context_pop_thread_default(ctx_);
-    g_main_context_unref(ctx_);
+    PipelineContextTest::TearDown();
   }
 
   RtpPipeline::Events events(Side& self, Side& peer) {
@@ -138,27 +130,7 @@ class RtpPipelineTest : public ::testing::Test {
     ASSERT_TRUE(sb) << sb.error().message;
   }
 
-  // Iterates the context until `done` or the timeout; a 10 ms timer bounds each iteration.
-  bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
-    const auto tick = detail::add_timer(ctx_, 10, [] { return true; });
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (done()) {
-        return true;
-      }
-      g_main_context_iteration(ctx_, TRUE);
-    }
-    return done();
-  }
-  void run_for(std::chrono::milliseconds d) {
-    wait_until([] { return false; }, d);
-  }
-
-  static StreamStats stats_of(Side& side) {
-    auto all = side.pipeline->stats();
-    EXPECT_EQ(all.size(), 1u);
-    return all.empty() ? StreamStats{} : all.front();
-  }
+  static StreamStats stats_of(Side& side) { return only_stream(*side.pipeline); }
 
   static bool hears(Side& side, double hz) {
     const StreamStats s = stats_of(side);
@@ -176,7 +148,6 @@ class RtpPipelineTest : public ::testing::Test {
     return text;
   }
 
-  GMainContext* ctx_ = nullptr;
   Side a_;
   Side b_;
 };

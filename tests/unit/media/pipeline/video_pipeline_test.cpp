@@ -25,6 +25,7 @@
 #include "codecs/offer_answer.hpp"
 #include "media/detail/glib.hpp"
 #include "media/pipeline/rtp_pipeline.hpp"
+#include "pipeline_fixture.hpp"
 
 namespace jcall::media {
 namespace {
@@ -223,20 +224,12 @@ struct Side {
   std::vector<std::string> errors;
 };
 
-class VideoPipelineTest : public ::testing::Test {
+class VideoPipelineTest : public PipelineContextTest {
  protected:
-  void SetUp() override {
-    ctx_ = g_main_context_new();
-    g_main_context_push_thread_default(ctx_);
-  }
   void TearDown() override {
     a_.pipeline.reset();
     b_.pipeline.reset();
-    for (int i = 0; i < 1000 && g_main_context_pending(ctx_); ++i) {
-      g_main_context_iteration(ctx_, FALSE);
-    }
-    g_main_context_pop_thread_default(ctx_);
-    g_main_context_unref(ctx_);
+    PipelineContextTest::TearDown();
   }
 
   static void observe(Link& link, std::span<const std::uint8_t> packet) {
@@ -347,26 +340,7 @@ class VideoPipelineTest : public ::testing::Test {
     start_pair(negotiate(codec), config(source), config(source));
   }
 
-  bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
-    const auto tick = detail::add_timer(ctx_, 10, [] { return true; });
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (done()) {
-        return true;
-      }
-      g_main_context_iteration(ctx_, TRUE);
-    }
-    return done();
-  }
-  void run_for(std::chrono::milliseconds d) {
-    wait_until([] { return false; }, d);
-  }
-
-  static StreamStats stats_of(Side& side) {
-    auto all = side.pipeline->stats();
-    EXPECT_EQ(all.size(), 1u);
-    return all.empty() ? StreamStats{} : all.front();
-  }
+  static StreamStats stats_of(Side& side) { return only_stream(*side.pipeline); }
   static VideoStats video_of(Side& side) {
     const StreamStats s = stats_of(side);
     EXPECT_TRUE(s.video);
@@ -401,7 +375,6 @@ class VideoPipelineTest : public ::testing::Test {
            v.received.pattern_matched > 0;
   }
 
-  GMainContext* ctx_ = nullptr;
   Side a_;
   Side b_;
 };
