@@ -232,6 +232,21 @@ const CatalogEntry* find_entry(MediaType media, const Codec& c) {
   return nullptr;
 }
 
+bool is_role(const Codec& c, CodecRole role) {
+  switch (role) {
+    case CodecRole::kRetransmission:
+      return iequals(c.name, "rtx");
+    case CodecRole::kTelephoneEvent:
+      return iequals(c.name, "telephone-event");
+    case CodecRole::kComfortNoise:
+      return iequals(c.name, "CN");
+    case CodecRole::kPrimary:
+      return !is_role(c, CodecRole::kRetransmission) && !is_role(c, CodecRole::kTelephoneEvent) &&
+             !is_role(c, CodecRole::kComfortNoise) && !is_declined(c);
+  }
+  return false;
+}
+
 bool is_declined(const Codec& c) {
   return iequals(c.name, "red") || iequals(c.name, "ulpfec") || iequals(c.name, "flexfec-03") ||
          iequals(c.name, "flexfec");

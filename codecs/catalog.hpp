@@ -69,6 +69,9 @@ const CatalogEntry* find_entry(MediaType media, const Codec& c);
 
 // Recognised but never offered nor accepted: red (RFC 2198), ulpfec (RFC 5109), flexfec.
 bool is_declined(const Codec& c);
+// Whether a payload type plays that role, by its name (case-insensitive): rtx, telephone-event,
+// CN; a primary is anything else that is not declined.
+bool is_role(const Codec& c, CodecRole role);
 
 // The header extensions jcall offers for a media type, with the ids it offers them with (the
 // same id for the same URI in every media, as BUNDLE requires: RFC 8843 §9.2).

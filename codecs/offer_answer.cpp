@@ -24,21 +24,6 @@ const std::vector<std::string>& names_for(MediaType media, const Preferences& pr
   return media == MediaType::kAudio ? prefs.audio : prefs.video;
 }
 
-bool is_role(const Codec& c, CodecRole role) {
-  switch (role) {
-    case CodecRole::kRetransmission:
-      return iequals(c.name, "rtx");
-    case CodecRole::kTelephoneEvent:
-      return iequals(c.name, "telephone-event");
-    case CodecRole::kComfortNoise:
-      return iequals(c.name, "CN");
-    case CodecRole::kPrimary:
-      return !is_role(c, CodecRole::kRetransmission) && !is_role(c, CodecRole::kTelephoneEvent) &&
-             !is_role(c, CodecRole::kComfortNoise) && !is_declined(c);
-  }
-  return false;
-}
-
 const CatalogEntry* catalog_entry(MediaType media, CodecRole role, const Codec& c) {
   for (const CatalogEntry& e : catalog()) {
     if (e.media == media && e.role == role && e.codec.matches(c)) {

@@ -149,10 +149,6 @@ std::string codec_label(const codecs::Codec& c) {
   return s;
 }
 
-bool is_telephone_event(const codecs::Codec& c) {
-  return g_ascii_strcasecmp(c.name.c_str(), "telephone-event") == 0;
-}
-
 // Raw audio sample rate an encoder takes: the RTP clock rate, except G.722 (RFC 3551 §4.5.2:
 // sampled at 16 kHz, clock rate 8000).
 int raw_rate(const codecs::Codec& c) {
@@ -212,10 +208,6 @@ bool installed(std::string_view factory) {
 
 constexpr std::string_view kTransportCcUri =
     "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
-
-bool is_rtx(const codecs::Codec& c) {
-  return g_ascii_strcasecmp(c.name.c_str(), "rtx") == 0;
-}
 
 // NTP time now (RFC 3550 §4), middle 32 bits, as RTCP's LSR uses it. rtpsession stamps its
 // sender reports from the same real-time clock.
@@ -918,7 +910,8 @@ class Pipeline final : public RtpPipeline {
     std::optional<codecs::Codec> dtmf;
     if (send) {
       for (const codecs::Codec& c : config.codecs.codecs) {
-        if (is_telephone_event(c) && c.clock_rate == send->clock_rate) {
+        if (codecs::is_role(c, codecs::CodecRole::kTelephoneEvent) &&
+            c.clock_rate == send->clock_rate) {
           dtmf = c;
           break;
         }
@@ -1838,7 +1831,7 @@ class Pipeline final : public RtpPipeline {
     bool any = false;
     for (const codecs::Codec& c : s->config.codecs.codecs) {
       const auto apt = c.parameter("apt");
-      if (is_rtx(c) && apt) {
+      if (codecs::is_role(c, codecs::CodecRole::kRetransmission) && apt) {
         gst_structure_set(pt_map, std::string(*apt).c_str(), G_TYPE_UINT, static_cast<guint>(c.id),
                           nullptr);
         any = true;

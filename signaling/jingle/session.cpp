@@ -27,11 +27,11 @@
 #include "signaling/jingle/session.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <random>
 #include <utility>
 
 #include "base/random.hpp"
+#include "codecs/catalog.hpp"
 #include "signaling/jingle/ns.hpp"
 
 namespace jcall::signaling::jingle {
@@ -39,9 +39,7 @@ namespace {
 
 bool has_rtx(const codecs::Negotiated& n) {
   return std::any_of(n.codecs.begin(), n.codecs.end(), [](const codecs::Codec& c) {
-    return c.name.size() == 3 && std::tolower(static_cast<unsigned char>(c.name[0])) == 'r' &&
-           std::tolower(static_cast<unsigned char>(c.name[1])) == 't' &&
-           std::tolower(static_cast<unsigned char>(c.name[2])) == 'x';
+    return codecs::is_role(c, codecs::CodecRole::kRetransmission);
   });
 }
 
