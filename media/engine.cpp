@@ -113,6 +113,7 @@ struct Engine::Call {
   std::map<std::string, std::vector<IceCandidate>> early_candidates;
   std::map<std::string, bool> early_end;
   std::map<std::string, std::string> stream_transport;  // stream name -> transport name
+  std::string audio_stream;  // the one that carries telephone-events (DTMF)
   std::shared_ptr<Senders> senders = std::make_shared<Senders>();
   std::unique_ptr<RtpPipeline> pipeline;  // after transports: destroyed (stopped) first
   bool started = false;
@@ -316,6 +317,8 @@ void Engine::configure(const std::string& sid, CallMediaConfig config) {
     for (auto& [transport, stream] : config.streams) {
       stream.transport = transport;
       call->stream_transport[stream.name] = transport;
+      if (stream.media == codecs::MediaType::kAudio)
+        call->audio_stream = stream.name;
       attach_sender(*call, transport);
       if (auto r = call->pipeline->add_stream(stream); !r) {
         if (events_.media_error)
@@ -424,6 +427,8 @@ void Engine::remove_streams(const std::string& sid, const std::vector<std::strin
     for (const auto& s : streams) {
       (void)call->pipeline->remove_stream(s);
       call->stream_transport.erase(s);
+      if (call->audio_stream == s)
+        call->audio_stream.clear();
     }
   });
 }
@@ -503,15 +508,8 @@ void Engine::send_dtmf(const std::string& sid, const std::string& digits) {
     Call* call = find(sid);
     if (call == nullptr || !call->pipeline)
       return;
-    std::string stream;
-    for (const auto& st : call->pipeline->stats()) {
-      if (st.media == codecs::MediaType::kAudio) {
-        stream = st.name;  // video streams do not carry telephone-event
-        break;
-      }
-    }
     for (char d : digits) {
-      if (auto r = call->pipeline->send_dtmf(stream, d); !r) {
+      if (auto r = call->pipeline->send_dtmf(call->audio_stream, d); !r) {
         if (events_.media_error)
           events_.media_error(sid, r.error());
         return;
