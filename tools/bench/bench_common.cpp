@@ -129,4 +129,100 @@ std::uint16_t free_udp_port() {
   return ntohs(a.sin_port);
 }
 
+namespace {
+
+std::uint64_t context_switches(const std::string& status_path) {
+  std::ifstream f(status_path);
+  std::string line;
+  std::uint64_t n = 0;
+  while (std::getline(f, line)) {
+    if (line.starts_with("voluntary_ctxt_switches:") ||
+        line.starts_with("nonvoluntary_ctxt_switches:")) {
+      n += std::strtoull(line.substr(line.find(':') + 1).c_str(), nullptr, 10);
+    }
+  }
+  return n;
+}
+
+}  // namespace
+
+CpuSample sample_cpu(pid_t pid) {
+  CpuSample s;
+  const std::string base = "/proc/" + std::to_string(pid);
+  const auto main = read_ticks(base + "/stat");
+  if (main) {
+    s.total = main->ticks;
+  }
+  std::set<pid_t> tids;
+  if (DIR* d = opendir((base + "/task").c_str())) {
+    while (dirent* e = readdir(d)) {
+      if (const auto tid = static_cast<pid_t>(std::atoi(e->d_name)); tid > 0) {
+        tids.insert(tid);
+      }
+    }
+    closedir(d);
+  }
+  for (const pid_t tid : tids) {
+    const std::string task = base + "/task/" + std::to_string(tid);
+    const auto t = read_ticks(task + "/stat");
+    if (!t) {
+      continue;
+    }
+    ThreadTime tt;
+    tt.label = t->comm;
+    if (main && t->comm == main->comm) {
+      // Its place among the threads (tids grow in creation order) and where it sleeps.
+      std::string wchan = read_first_line(task + "/wchan");
+      wchan = wchan.substr(0, wchan.find('.'));
+      tt.label += "#" + std::to_string(s.threads.size()) + ":" +
+                  (tid == pid                      ? "main"
+                   : wchan.empty() || wchan == "0" ? "running"
+                                                   : wchan);
+    }
+    tt.ns = std::strtoull(read_first_line(task + "/schedstat").c_str(), nullptr, 10);
+    tt.switches = context_switches(task + "/status");
+    s.threads[tid] = tt;
+  }
+  return s;
+}
+
+CpuUse cpu_between(const CpuSample& a, const CpuSample& b, double seconds) {
+  const double tck = static_cast<double>(sysconf(_SC_CLK_TCK));
+  CpuUse u;
+  u.percent = static_cast<double>(b.total - a.total) / tck / seconds * 100;
+  for (const auto& [tid, t] : b.threads) {
+    const auto it = a.threads.find(tid);
+    const std::uint64_t before = it == a.threads.end() ? 0 : it->second.ns;
+    // The label from the first sample: wchan is more telling while the thread sleeps.
+    const std::string& label = it == a.threads.end() ? t.label : it->second.label;
+    u.by_thread[label] += static_cast<double>(t.ns - before) / 1e9 / seconds * 100;
+    const std::uint64_t sw = it == a.threads.end() ? 0 : it->second.switches;
+    u.switches_per_s += static_cast<double>(t.switches - sw) / seconds;
+  }
+  return u;
+}
+
+CpuUse mean(const std::vector<CpuUse>& v) {
+  CpuUse m;
+  for (const CpuUse& u : v) {
+    m.percent += u.percent / static_cast<double>(v.size());
+    m.switches_per_s += u.switches_per_s / static_cast<double>(v.size());
+    for (const auto& [name, pct] : u.by_thread) {
+      m.by_thread[name] += pct / static_cast<double>(v.size());
+    }
+  }
+  return m;
+}
+
+std::vector<std::pair<double, std::string>> busiest(const CpuUse& u) {
+  std::vector<std::pair<double, std::string>> v;
+  for (const auto& [name, pct] : u.by_thread) {
+    if (pct > 0) {
+      v.emplace_back(pct, name);
+    }
+  }
+  std::sort(v.rbegin(), v.rend());
+  return v;
+}
+
 }  // namespace jcall::bench

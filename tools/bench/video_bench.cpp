@@ -138,74 +138,13 @@ ojson stats_json(const std::vector<double>& v) {
 // A process's CPU: utime+stime ticks of the whole process (threads that ended included) and
 // each live thread's run time in ns (/proc/PID/task/TID/schedstat) by thread name; GStreamer
 // names its streaming threads after their element (vp8enc0:sink, ...).
-struct CpuSample {
-  std::uint64_t total = 0;
-  std::map<pid_t, std::pair<std::string, std::uint64_t>> threads;  // tid -> name, ns
-};
-
-CpuSample sample_cpu(pid_t pid) {
-  CpuSample s;
-  const std::string base = "/proc/" + std::to_string(pid);
-  if (const auto main = read_ticks(base + "/stat")) {
-    s.total = main->ticks;
-  }
-  if (DIR* d = opendir((base + "/task").c_str())) {
-    while (dirent* e = readdir(d)) {
-      const auto tid = static_cast<pid_t>(std::atoi(e->d_name));
-      if (tid <= 0) {
-        continue;
-      }
-      const std::string task = base + "/task/" + std::to_string(tid);
-      if (const auto t = read_ticks(task + "/stat")) {
-        s.threads[tid] = {t->comm,
-                          std::strtoull(read_first_line(task + "/schedstat").c_str(), nullptr, 10)};
-      }
-    }
-    closedir(d);
-  }
-  return s;
-}
-
-struct CpuUse {
-  double percent = 0;                       // of one core
-  std::map<std::string, double> by_thread;  // thread name -> % of one core
-};
-
-CpuUse cpu_between(const CpuSample& a, const CpuSample& b, double seconds) {
-  const double tck = static_cast<double>(sysconf(_SC_CLK_TCK));
-  CpuUse u;
-  u.percent = static_cast<double>(b.total - a.total) / tck / seconds * 100;
-  for (const auto& [tid, t] : b.threads) {
-    const auto it = a.threads.find(tid);
-    const std::uint64_t before = it == a.threads.end() ? 0 : it->second.second;
-    u.by_thread[t.first] += static_cast<double>(t.second - before) / 1e9 / seconds * 100;
-  }
-  return u;
-}
-
-CpuUse mean(const std::vector<CpuUse>& v) {
-  CpuUse m;
-  for (const CpuUse& u : v) {
-    m.percent += u.percent / static_cast<double>(v.size());
-    for (const auto& [name, pct] : u.by_thread) {
-      m.by_thread[name] += pct / static_cast<double>(v.size());
-    }
-  }
-  return m;
-}
-
 // The busiest threads (at least 0.5 % of a core), busiest first.
 ojson threads_json(const CpuUse& u) {
-  std::vector<std::pair<double, std::string>> v;
-  for (const auto& [name, pct] : u.by_thread) {
-    if (pct >= 0.5) {
-      v.emplace_back(pct, name);
-    }
-  }
-  std::sort(v.rbegin(), v.rend());
   ojson out = ojson::object();
-  for (const auto& [pct, name] : v) {
-    out[name] = round2(pct);
+  for (const auto& [pct, name] : busiest(u)) {
+    if (pct >= 0.5) {
+      out[name] = round2(pct);
+    }
   }
   return out;
 }
