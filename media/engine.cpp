@@ -148,6 +148,7 @@ Engine::~Engine() {
       }
     }
     calls_.clear();
+    devices_.reset();
   });
   loop_.reset();
 }
@@ -501,6 +502,30 @@ std::shared_ptr<FrameMailbox> Engine::frames(const std::string& sid, const std::
       out = call->pipeline->frames(stream);
   });
   return out;
+}
+
+std::shared_ptr<FrameMailbox> Engine::self_view(const std::string& sid, const std::string& stream) {
+  std::shared_ptr<FrameMailbox> out;
+  loop_->run_sync([&] {
+    Call* call = find(sid);
+    if (call != nullptr && call->pipeline)
+      out = call->pipeline->self_view(stream);
+  });
+  return out;
+}
+
+void Engine::watch_devices(std::function<void(std::vector<DeviceInfo>)> changed) {
+  loop_->post([this, changed = std::move(changed)] {
+    devices_.reset();  // the previous watch first: one monitor at a time
+    auto monitor = DeviceMonitor::start(loop_->context(), changed);
+    if (!monitor) {
+      if (changed) {
+        changed({});
+      }
+      return;
+    }
+    devices_ = std::move(*monitor);
+  });
 }
 
 void Engine::send_dtmf(const std::string& sid, const std::string& digits) {

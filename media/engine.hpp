@@ -27,6 +27,7 @@
 #include "media/dtls_srtp/dtls_endpoint.hpp"
 #include "media/dtls_srtp/srtp_session.hpp"
 #include "media/ice/ice_agent.hpp"
+#include "media/pipeline/devices.hpp"
 #include "media/pipeline/rtp_pipeline.hpp"
 
 namespace jcall::media {
@@ -156,6 +157,14 @@ class Engine {
   // The window's decoded frames of a video stream (EngineConfig::pipeline.video_frames); null
   // until the stream exists. Any thread; blocks until the media thread answers.
   std::shared_ptr<FrameMailbox> frames(const std::string& sid, const std::string& stream);
+  // What we send on a video stream, small, for the self-view (RtpPipeline::self_view); null
+  // until the stream exists. Any thread; blocks until the media thread answers.
+  std::shared_ptr<FrameMailbox> self_view(const std::string& sid, const std::string& stream);
+  // The microphones, speakers and cameras, with hot-plug (DeviceMonitor): `changed` (on the
+  // media thread) gets the whole list at once and again whenever a device comes or goes; an
+  // empty list when no GStreamer device provider could start. Calling again replaces the
+  // previous watch; the destructor stops it. Any thread.
+  void watch_devices(std::function<void(std::vector<DeviceInfo>)> changed);
   void send_dtmf(const std::string& sid, const std::string& digits);
   // Calls done on the media thread with the call's statistics (nullopt: no such call).
   void stats(const std::string& sid, std::function<void(std::optional<CallStats>)> done);
@@ -182,6 +191,7 @@ class Engine {
   std::shared_ptr<const Certificate> certificate_;
   std::unique_ptr<MediaLoop> loop_;
   std::map<std::string, std::unique_ptr<Call>> calls_;  // media thread only
+  std::unique_ptr<DeviceMonitor> devices_;              // media thread only
 };
 
 }  // namespace jcall::media

@@ -15,8 +15,12 @@ struct VideoFrame {
   int width = 0;
   int height = 0;
   std::vector<std::uint8_t> rgba;  // width * height * 4 bytes, rows without padding
-  std::int64_t pts_ns = 0;         // presentation time, CLOCK_MONOTONIC
-  std::uint64_t sequence = 0;      // set by put(): 1, 2, 3, ...
+  std::int64_t pts_ns = 0;         // handed to the mailbox (at display time), CLOCK_MONOTONIC
+  // When the frame entered the branch to the window, CLOCK_MONOTONIC: a decoded frame as it
+  // left the decoder (before waiting for its display time), a self-view frame as it left the
+  // camera valve. pts_ns - decoded_ns is the wait for display. 0: not known.
+  std::int64_t decoded_ns = 0;
+  std::uint64_t sequence = 0;  // set by put(): 1, 2, 3, ...
 };
 
 class FrameMailbox {

@@ -26,6 +26,7 @@
 #include "media/pipeline/rtp_pipeline.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstring>
@@ -66,6 +67,8 @@ constexpr std::int64_t kStaleAnalysisNs = 1'000'000'000;  // no audio for 1 s: s
 constexpr unsigned kDtmfToneMs = 150;
 constexpr unsigned kDtmfGapMs = 60;
 constexpr std::size_t kMaxWavSamples = std::size_t{kSourceRate} * 600;  // 10 minutes
+// The self-view is shown small: what we send is scaled down to fit (never up).
+constexpr VideoLimits kSelfViewBox{.max_width = 640, .max_height = 480};
 
 std::int64_t monotonic_now_ns() {
   GstClock* clock = gst_system_clock_obtain();
@@ -404,6 +407,43 @@ Result<Y4m> load_y4m(const std::string& path) {
   return y;
 }
 
+// When the last few frames entered a branch (VideoFrame::decoded_ns), by PTS: a pad probe where
+// the branch starts records, its appsink callback looks up (two streaming threads). A leaky
+// queue of 2, the conversion and the appsink's one buffer hold fewer frames than it keeps.
+class FrameStamps {
+ public:
+  void record(GstClockTime pts, std::int64_t ns) {
+    if (!GST_CLOCK_TIME_IS_VALID(pts)) {
+      return;
+    }
+    std::lock_guard lock(m_);
+    ring_[next_] = {pts, ns};
+    next_ = (next_ + 1) % ring_.size();
+  }
+  // 0 when the frame was not seen (no PTS, or gone from the ring).
+  std::int64_t find(GstClockTime pts) const {
+    if (!GST_CLOCK_TIME_IS_VALID(pts)) {
+      return 0;
+    }
+    std::lock_guard lock(m_);
+    for (const auto& [p, ns] : ring_) {
+      if (p == pts) {
+        return ns;
+      }
+    }
+    return 0;
+  }
+
+ private:
+  struct Stamp {
+    GstClockTime pts = GST_CLOCK_TIME_NONE;
+    std::int64_t ns = 0;
+  };
+  mutable std::mutex m_;
+  std::array<Stamp, 16> ring_{};
+  std::size_t next_ = 0;
+};
+
 // One stream (one RTP session). Streaming threads read the immutable parts and the atomics;
 // the rest belongs to the home thread.
 struct Stream {
@@ -478,6 +518,9 @@ struct Stream {
   std::uint32_t loss_window_seq = 0;
   std::uint32_t applied_bps = 0;
   std::shared_ptr<FrameMailbox> mailbox;
+  FrameStamps mailbox_stamps;               // decoded frames entering the window's branch
+  std::shared_ptr<FrameMailbox> self_view;  // what we send, small (video_frames)
+  FrameStamps self_view_stamps;
   std::int64_t burst_end_ns = 0;      // under am
   std::optional<double> recovery_ms;  // under am
   // Feedback we sent (counted on the RTCP sink's thread) and received (home thread).
@@ -598,6 +641,7 @@ class Pipeline final : public RtpPipeline {
       stream->rate.emplace(l.min_bitrate_bps, l.start_bitrate_bps, l.max_bitrate_bps);
       if (config_.video_frames) {
         stream->mailbox = std::make_shared<FrameMailbox>();
+        stream->self_view = std::make_shared<FrameMailbox>();
       }
     }
     Stream* s = stream.get();
@@ -808,6 +852,11 @@ class Pipeline final : public RtpPipeline {
   std::shared_ptr<FrameMailbox> frames(const std::string& name) override {
     Stream* s = find(name);
     return s != nullptr ? s->mailbox : nullptr;
+  }
+
+  std::shared_ptr<FrameMailbox> self_view(const std::string& name) override {
+    Stream* s = find(name);
+    return s != nullptr ? s->self_view : nullptr;
   }
 
   void mark_burst_end(std::int64_t end_ns) override {
@@ -1549,6 +1598,16 @@ class Pipeline final : public RtpPipeline {
     s.valve = *valve;
     chain.push_back(*caps);
     chain.push_back(s.valve);
+    if (s.self_view) {
+      auto tee = add(s, "tee");
+      if (!tee) {
+        return tee.error();
+      }
+      chain.push_back(*tee);
+      if (auto r = build_self_view(s, *tee); !r) {
+        return r;
+      }
+    }
     auto encoder = add_catalog(s, entry->chain.encoders, "encoder", true);
     if (!encoder) {
       return encoder.error();
@@ -1589,6 +1648,52 @@ class Pipeline final : public RtpPipeline {
       return r;
     }
     return finish_send(s, *payloader);
+  }
+
+  // The self-view (video_frames): from the tee after the camera valve (camera off, no frames),
+  // scaled down to fit kSelfViewBox with square pixels, RGBA, the newest frame only. The leaky
+  // queue gives it a thread of its own and drops rather than ever holding the encoder back.
+  Result<void> build_self_view(Stream& s, GstElement* tee) {
+    std::vector<GstElement*> view;
+    if (auto r = append(s, view, {"queue", "videoscale", "videoconvert"}); !r) {
+      return r.error();
+    }
+    GstElement* queue = view.front();
+    g_object_set(queue, "max-size-buffers", 2u, "max-size-time", guint64{0}, "max-size-bytes", 0u,
+                 nullptr);
+    gst_util_set_object_arg(G_OBJECT(queue), "leaky", "downstream");
+    auto fit =
+        add_capsfilter(s, gst_caps_from_string("video/x-raw,format=RGBA,pixel-aspect-ratio=1/1"));
+    auto vsink = fit ? add(s, "appsink") : fit;
+    if (!vsink) {
+      return vsink.error();
+    }
+    view.push_back(*fit);
+    view.push_back(*vsink);
+    g_object_set(*vsink, "sync", FALSE, "async", FALSE, "enable-last-sample", FALSE, "max-buffers",
+                 1u, "drop", TRUE, nullptr);
+    GstAppSinkCallbacks cb{};
+    cb.new_sample = &Pipeline::on_self_view_sample;
+    analysis_.push_back(std::make_unique<OutgoingTag>(OutgoingTag{this, &s}));
+    gst_app_sink_set_callbacks(GST_APP_SINK(*vsink), &cb, analysis_.back().get(), nullptr);
+    stamp_branch(queue, s.self_view_stamps);
+    // The size follows what is sent (a camera's mode is known once it negotiated): set on the
+    // capsfilter before the caps reach videoscale, in the branch's own thread.
+    GstPad* scale_in = gst_element_get_static_pad(view[1], "sink");
+    gst_pad_add_probe(scale_in, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, &Pipeline::on_self_view_caps,
+                      *fit, nullptr);
+    gst_object_unref(scale_in);
+    if (auto r = link_chain(view); !r) {
+      return r;
+    }
+    return link(tee, queue);
+  }
+
+  // Frames entering `branch` (its sink pad) are stamped with the monotonic time.
+  static void stamp_branch(GstElement* branch, FrameStamps& stamps) {
+    GstPad* pad = gst_element_get_static_pad(branch, "sink");
+    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, &Pipeline::on_branch_entry, &stamps, nullptr);
+    gst_object_unref(pad);
   }
 
   Result<void> build_video_receive(Stream& s) {
@@ -1662,6 +1767,7 @@ class Pipeline final : public RtpPipeline {
       }
       ui.push_back(*rgba);
       ui.push_back(*usink);
+      stamp_branch(ui.front(), s.mailbox_stamps);
       g_object_set(*usink, "sync", TRUE, "async", FALSE, "enable-last-sample", FALSE, "max-buffers",
                    1u, "drop", TRUE, nullptr);
       GstAppSinkCallbacks ucb{};
@@ -2551,19 +2657,33 @@ class Pipeline final : public RtpPipeline {
 
   // Decoded video for the window, RGBA, when due (streaming thread).
   static GstFlowReturn on_ui_sample(GstAppSink* sink, gpointer data) noexcept {
-    auto* tag = static_cast<OutgoingTag*>(data);
+    Stream& s = *static_cast<OutgoingTag*>(data)->stream;
+    return deliver_rgba(sink, s.mailbox.get(), s.mailbox_stamps);
+  }
+
+  // What we send, small, for the self-view (the self-view branch's thread).
+  static GstFlowReturn on_self_view_sample(GstAppSink* sink, gpointer data) noexcept {
+    Stream& s = *static_cast<OutgoingTag*>(data)->stream;
+    return deliver_rgba(sink, s.self_view.get(), s.self_view_stamps);
+  }
+
+  // An RGBA sample, copied into `box`: handed over now (pts_ns), entered its branch at
+  // decoded_ns.
+  static GstFlowReturn deliver_rgba(GstAppSink* sink,
+                                    FrameMailbox* box,
+                                    const FrameStamps& stamps) noexcept {
     GstSample* sample = gst_app_sink_pull_sample(sink);
     if (sample == nullptr) {
       return GST_FLOW_EOS;
     }
     try {
-      Stream& s = *tag->stream;
       GstVideoFrame frame;
-      if (s.mailbox && map_frame(sample, frame)) {
+      if (box != nullptr && map_frame(sample, frame)) {
         VideoFrame f;
         f.width = GST_VIDEO_FRAME_WIDTH(&frame);
         f.height = GST_VIDEO_FRAME_HEIGHT(&frame);
         f.pts_ns = monotonic_now_ns();
+        f.decoded_ns = stamps.find(GST_BUFFER_PTS(frame.buffer));
         f.rgba.resize(static_cast<std::size_t>(f.width) * f.height * 4);
         const auto* src = static_cast<const std::uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 0));
         const int stride = GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0);
@@ -2572,12 +2692,53 @@ class Pipeline final : public RtpPipeline {
           std::memcpy(f.rgba.data() + y * row, src + static_cast<std::ptrdiff_t>(y) * stride, row);
         }
         gst_video_frame_unmap(&frame);
-        s.mailbox->put(std::move(f));
+        box->put(std::move(f));
       }
     } catch (...) {
     }
     gst_sample_unref(sample);
     return GST_FLOW_OK;
+  }
+
+  // A frame enters a branch to the window (FrameStamps; the upstream streaming thread).
+  static GstPadProbeReturn on_branch_entry(GstPad*, GstPadProbeInfo* info, gpointer data) noexcept {
+    GstBuffer* b = gst_pad_probe_info_get_buffer(info);
+    if (b != nullptr) {
+      try {
+        static_cast<FrameStamps*>(data)->record(GST_BUFFER_PTS(b), monotonic_now_ns());
+      } catch (...) {
+      }
+    }
+    return GST_PAD_PROBE_OK;
+  }
+
+  // The caps of what we send reach the self-view's scaler: its capsfilter (`data`) gets the
+  // size that fits kSelfViewBox (display aspect kept, square pixels, never larger).
+  static GstPadProbeReturn on_self_view_caps(GstPad*,
+                                             GstPadProbeInfo* info,
+                                             gpointer data) noexcept {
+    GstEvent* ev = gst_pad_probe_info_get_event(info);
+    if (ev == nullptr || GST_EVENT_TYPE(ev) != GST_EVENT_CAPS) {
+      return GST_PAD_PROBE_OK;
+    }
+    GstCaps* caps = nullptr;
+    gst_event_parse_caps(ev, &caps);
+    GstVideoInfo vi;
+    if (caps == nullptr || !gst_video_info_from_caps(&vi, caps) || GST_VIDEO_INFO_WIDTH(&vi) <= 0 ||
+        GST_VIDEO_INFO_HEIGHT(&vi) <= 0) {
+      return GST_PAD_PROBE_OK;
+    }
+    const int par_n = std::max(GST_VIDEO_INFO_PAR_N(&vi), 1);
+    const int par_d = std::max(GST_VIDEO_INFO_PAR_D(&vi), 1);
+    const auto shown_w = static_cast<int>(
+        std::max<std::int64_t>(1, std::int64_t{GST_VIDEO_INFO_WIDTH(&vi)} * par_n / par_d));
+    const auto [w, h] = fit_resolution(shown_w, GST_VIDEO_INFO_HEIGHT(&vi), kSelfViewBox);
+    GstCaps* fitted = gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "RGBA", "width",
+                                          G_TYPE_INT, w, "height", G_TYPE_INT, h,
+                                          "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, nullptr);
+    g_object_set(static_cast<GstElement*>(data), "caps", fitted, nullptr);
+    gst_caps_unref(fitted);
+    return GST_PAD_PROBE_OK;
   }
 
   // What enters the encoder: frames counted, the size and rate from the caps.

@@ -11,6 +11,8 @@
 //            -> jitter buffer -> ptdemux -> depayloader -> decoder -> analysis + sink
 //            telephone-event PT -> rtpdtmfdepay -> Events::dtmf
 //            video: decoder -> I420 analysis appsink (+ RGBA at display time -> FrameMailbox)
+//   self-view (video_frames): camera valve -> tee -> leaky queue -> RGBA within 640x480
+//            -> FrameMailbox (the encoder's branch never waits for it)
 //
 // Packets in and out are plain (already unprotected / not yet protected): SRTP lives in
 // dtls_srtp/, below this. With BUNDLE every stream shares one transport, and receive() routes
@@ -186,6 +188,10 @@ class RtpPipeline {
   virtual void force_keyframe() = 0;
   // Decoded frames of a video stream for the window (PipelineConfig::video_frames), else null.
   virtual std::shared_ptr<FrameMailbox> frames(const std::string& stream) = 0;
+  // What we send on a video stream, RGBA, scaled down to fit 640x480 (aspect kept), for the
+  // window's self-view (PipelineConfig::video_frames), else null. Fed after the camera valve
+  // (camera off: no frames) through a leaky branch that never holds the encoder back.
+  virtual std::shared_ptr<FrameMailbox> self_view(const std::string& stream) = 0;
   // Test hook (--test-burst-loss): the receive path dropped everything until `end_ns`
   // (CLOCK_MONOTONIC); the next decoded frame after it gives VideoStats::recovery_ms.
   virtual void mark_burst_end(std::int64_t end_ns) = 0;

@@ -4,8 +4,8 @@
 // negotiated by codecs/ (make_offer, answer_offer, apply_answer, RTX with apt, RFC 4588 SSRCs);
 // the decoded size and the SMPTE bars at the receiver; NACK and retransmission (RFC 4585,
 // RFC 4588), keyframe requests after a burst (RFC 4585 PLI), camera off and on (a keyframe
-// first), the window's RGBA mailbox, bandwidth adaptation from receiver reports (RFC 3550
-// §6.4.2) and the user's limits. Small sizes and rates: video encoding is the costly part and
+// first), the window's RGBA mailbox and self-view, bandwidth adaptation from receiver reports (RFC
+// 3550 §6.4.2) and the user's limits. Small sizes and rates: video encoding is the costly part and
 // the machine has two cores. Every wait is bounded.
 #include <algorithm>
 #include <array>
@@ -590,6 +590,7 @@ TEST_F(VideoPipelineTest, MailboxGetsRgbaFramesAtTheSendersSize) {
   cb.video_frames = true;
   start_pair(negotiate("VP8"), config("pattern:smpte:320x240@15"), cb);
   EXPECT_EQ(a_.pipeline->frames("video"), nullptr);  // A left it off
+  EXPECT_EQ(a_.pipeline->self_view("video"), nullptr);
   EXPECT_EQ(b_.pipeline->frames("audio"), nullptr);
   const std::shared_ptr<FrameMailbox> box = b_.pipeline->frames("video");
   ASSERT_NE(box, nullptr);
@@ -630,6 +631,94 @@ TEST_F(VideoPipelineTest, MailboxGetsRgbaFramesAtTheSendersSize) {
   EXPECT_LT(blue[1], 60);
   EXPECT_GT(blue[2], 200);
   EXPECT_EQ(white[3], 255);
+}
+
+// What the window gets from one mailbox: the newest frame, how many were taken, and how many
+// broke "entered the branch (decoded_ns) before being handed over (pts_ns)".
+struct Taken {
+  std::optional<VideoFrame> last;
+  std::uint64_t count = 0;
+  std::uint64_t bad_times = 0;
+
+  void take_from(FrameMailbox& box) {
+    if (auto f = box.take()) {
+      bad_times += f->decoded_ns > 0 && f->decoded_ns <= f->pts_ns ? 0 : 1;
+      last = std::move(f);
+      ++count;
+    }
+  }
+};
+
+// The SMPTE bars of an RGBA frame of any size: white at the left, blue at the right.
+bool shows_bars(const VideoFrame& f) {
+  if (f.width <= 0 || f.height <= 0 ||
+      f.rgba.size() != std::size_t(f.width) * std::size_t(f.height) * 4) {
+    return false;
+  }
+  const auto pixel = [&](int x, int y) {
+    return &f.rgba[(std::size_t(y) * std::size_t(f.width) + std::size_t(x)) * 4];
+  };
+  const std::uint8_t* white = pixel(f.width / 14, f.height / 4);
+  const std::uint8_t* blue = pixel(13 * f.width / 14, f.height / 4);
+  return white[0] > 200 && white[1] > 200 && white[2] > 200 && blue[0] < 60 && blue[1] < 60 &&
+         blue[2] > 200 && white[3] == 255;
+}
+
+// video_frames: each side's self-view gets what it sends, RGBA, fitted to 640x480 with the
+// aspect kept (320x240 as it is, 960x540 down to 640x360), stamped when it entered its branch;
+// camera off stops it (the other side's goes on), camera on resumes it. The window's decoded
+// frames carry when they left the decoder, before they were due.
+TEST_F(VideoPipelineTest, SelfViewShowsWhatIsSentUntilTheCameraIsOff) {
+  PipelineConfig ca = config("pattern:smpte:320x240@15");
+  PipelineConfig cb = config("pattern:smpte:960x540@5");
+  ca.video_frames = true;
+  cb.video_frames = true;
+  start_pair(negotiate("VP8"), ca, cb);
+  EXPECT_EQ(a_.pipeline->self_view("audio"), nullptr);
+  const std::shared_ptr<FrameMailbox> self_a = a_.pipeline->self_view("video");
+  const std::shared_ptr<FrameMailbox> self_b = b_.pipeline->self_view("video");
+  const std::shared_ptr<FrameMailbox> remote_b = b_.pipeline->frames("video");
+  ASSERT_NE(self_a, nullptr);
+  ASSERT_NE(self_b, nullptr);
+  ASSERT_NE(remote_b, nullptr);
+  EXPECT_NE(self_a, a_.pipeline->frames("video"));
+  Taken sa, sb, rb;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        sa.take_from(*self_a);
+        sb.take_from(*self_b);
+        rb.take_from(*remote_b);
+        return sa.count >= 5 && sb.count >= 3 && rb.count >= 5;
+      },
+      15s))
+      << "self-view A " << sa.count << ", self-view B " << sb.count << ", B's window " << rb.count
+      << "\n"
+      << both();
+  ASSERT_TRUE(sa.last && sb.last && rb.last);
+  EXPECT_EQ(sa.last->width, 320);
+  EXPECT_EQ(sa.last->height, 240);
+  EXPECT_TRUE(shows_bars(*sa.last));
+  EXPECT_EQ(sb.last->width, 640);
+  EXPECT_EQ(sb.last->height, 360);
+  EXPECT_TRUE(shows_bars(*sb.last));
+  EXPECT_EQ(rb.last->width, 320);
+  EXPECT_EQ(rb.last->height, 240);
+  EXPECT_EQ(sa.bad_times, 0u);
+  EXPECT_EQ(sb.bad_times, 0u);
+  EXPECT_EQ(rb.bad_times, 0u);
+
+  a_.pipeline->set_camera(false);
+  run_for(300ms);  // what had passed the valve
+  (void)self_a->take();
+  const std::uint64_t put_off = self_a->frames_put();
+  const std::uint64_t put_b = self_b->frames_put();
+  run_for(1s);
+  EXPECT_EQ(self_a->frames_put(), put_off);
+  EXPECT_FALSE(self_a->take());
+  EXPECT_GT(self_b->frames_put(), put_b);  // B's camera stayed on
+
+  a_.pipeline->set_camera(true);
+  EXPECT_TRUE(wait_until([&] { return self_a->frames_put() >= put_off + 3; }, 5s));
 }
 
 // A receiver report (RFC 3550 §6.4.2) from `sender` with one block about `ssrc`.
