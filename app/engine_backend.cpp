@@ -354,6 +354,20 @@ void EngineBackend::set_camera(const std::string& sid, bool on) {
   engine_->set_camera(sid, on);
 }
 
+std::shared_ptr<media::FrameMailbox> EngineBackend::frames(const std::string& sid,
+                                                           const std::string& content) {
+  return engine_->frames(sid, content);  // streams carry the session's content names
+}
+
+std::shared_ptr<media::FrameMailbox> EngineBackend::self_view(const std::string& sid,
+                                                              const std::string& content) {
+  return engine_->self_view(sid, content);
+}
+
+void EngineBackend::watch_devices(std::function<void(std::vector<media::DeviceInfo>)> changed) {
+  engine_->watch_devices(std::move(changed));
+}
+
 void EngineBackend::peer_paused(const std::string& sid, const std::string& content, bool paused) {
   engine_->set_peer_paused(sid, content, paused);  // streams carry the session's content names
 }

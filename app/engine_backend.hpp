@@ -52,6 +52,14 @@ class EngineBackend : public MediaBackend {
   Result<void> send_dtmf(const std::string& sid, const std::string& digits) override;
   void stats(const std::string& sid, std::function<void(MediaStats)> done) override;
 
+  // For the window (media thread work, waited for): a video content's decoded frames and what
+  // we send on it; null when there is none.
+  std::shared_ptr<media::FrameMailbox> frames(const std::string& sid, const std::string& content);
+  std::shared_ptr<media::FrameMailbox> self_view(const std::string& sid,
+                                                 const std::string& content);
+  // Microphones, speakers and cameras, now and on every hot-plug (called on the media thread).
+  void watch_devices(std::function<void(std::vector<media::DeviceInfo>)> changed);
+
   // STUN/TURN for calls from now on: the configured servers plus these (XEP-0215).
   void set_discovered_servers(std::vector<media::IceServer> servers);
 

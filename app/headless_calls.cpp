@@ -152,6 +152,7 @@ Result<media::EngineConfig> engine_config(const Options& o) {
   c.pipeline.video_source = o.video_source;
   c.pipeline.video_limits = o.video_limits;
   c.pipeline.video_jitter_buffer = std::chrono::milliseconds(o.video_jitter_ms);
+  c.pipeline.video_frames = !o.headless;  // the window draws them
   c.tamper_srtp_packets = o.test_tamper_srtp;
   c.impairment.loss_percent = o.test_loss_percent;
   c.impairment.jitter = std::chrono::milliseconds(o.test_jitter_ms);
@@ -327,6 +328,15 @@ void HeadlessCalls::on_media_event(const std::string& sid,
   }
   const auto media = c.content_media.find(content);
   const bool video = media != c.content_media.end() && media->second == codecs::MediaType::kVideo;
+  if (what == "first-media" && video_hook_ && media_) {
+    // Media flows: the window gets every video content's frames (self-view too, even when
+    // the peer sends no video), again when the peer's first video frame came.
+    for (const auto& [name, kind] : c.content_media) {
+      if (kind == codecs::MediaType::kVideo) {
+        video_hook_(VideoFeed{sid, name, media_->frames(sid, name), media_->self_view(sid, name)});
+      }
+    }
+  }
   if (what == "first-media" && video && !c.first_video_ms) {
     c.first_video_ms = t_ms();
     c.first_video_mono_ns = mono_ns();

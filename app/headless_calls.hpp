@@ -20,6 +20,7 @@
 #include "app/call_controller.hpp"
 #include "app/engine_backend.hpp"
 #include "app/options.hpp"
+#include "app/session.hpp"
 
 namespace jcall::app {
 
@@ -42,6 +43,9 @@ class HeadlessCalls {
   // accept | reject | hangup | mute | hold | video | dtmf (arg: the digits); an empty sid
   // means the latest call.
   void command(const std::string& name, std::string sid, bool on, const std::string& arg = "");
+  // The window's video: called when a video content's first frame was decoded.
+  void set_video_hook(std::function<void(const VideoFeed&)> hook) { video_hook_ = std::move(hook); }
+  EngineBackend* media() { return media_.get(); }
   // Set once a call that decides the exit status (--call, --answer-once) has ended.
   std::optional<int> exit_status() const { return exit_status_; }
 
@@ -101,6 +105,7 @@ class HeadlessCalls {
   std::string current_sid_;
   std::optional<int> exit_status_;
   std::vector<codecs::MediaType> next_call_media_;
+  std::function<void(const VideoFeed&)> video_hook_;
 };
 
 }  // namespace jcall::app

@@ -1,8 +1,9 @@
-// The jcall program: for now the headless, scriptable client (the window comes later).
+// The jcall program: the window (SDL2 + Dear ImGui), or with --headless the scriptable client.
 #include <iostream>
 
 #include "app/headless.hpp"
 #include "app/options.hpp"
+#include "app/window/window_app.hpp"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define JCALL_LSAN 1
@@ -35,5 +36,8 @@ int main(int argc, char** argv) {
     std::cerr << jcall::app::usage();
     return 2;
   }
-  return jcall::app::run_headless(*options);
+  if (options->headless) {
+    return jcall::app::run_headless(*options);
+  }
+  return jcall::app::window::run_window(*options);
 }

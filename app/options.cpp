@@ -32,7 +32,15 @@ std::optional<int> int_in(const std::string& v, int lo, int hi) {
 }  // namespace
 
 std::string usage() {
-  return R"(usage: jcall --headless --jid JID (--password-env VAR | --password-file FILE) [options]
+  return R"(usage: jcall [--jid JID [--password-env VAR | --password-file FILE]] [options]
+       jcall --headless --jid JID (--password-env VAR | --password-file FILE) [options]
+
+Without --headless, jcall opens its window (SDL2, Dear ImGui): a login screen when no JID or
+password is given (the last account comes from $XDG_CONFIG_HOME/jcall/config.json), then the
+roster, chats and calls. With --json the window also prints its events on stdout and takes the
+commands below on stdin, plus screenshot, ui-state, ui-click, ui-type and ui-key.
+  --headless             no window: events on stdout, commands on stdin (JSON with --json)
+  --ui-scale F           scale the window's text and widgets (default: from the display's DPI)
 
   --server HOST:PORT     connect here (STARTTLS) instead of looking up DNS SRV records
   --cafile FILE          also trust the CA certificates in FILE (certificates are always verified)
@@ -139,6 +147,13 @@ Result<Options> parse_options(int argc, char** argv) {
     std::string v;
     if (arg == "--headless") {
       o.headless = true;
+    } else if (arg == "--ui-scale" && value(v)) {
+      float f = 0;
+      if (std::from_chars(v.data(), v.data() + v.size(), f).ec != std::errc() || f < 0.5f ||
+          f > 4.f) {
+        return usage_error("--ui-scale takes a factor from 0.5 to 4, got '" + v + "'");
+      }
+      o.ui_scale = f;
     } else if (arg == "--json") {
       o.json = true;
     } else if (arg == "--auto-approve") {
@@ -347,17 +362,20 @@ Result<Options> parse_options(int argc, char** argv) {
       return usage_error("unknown or incomplete option '" + arg + "'");
     }
   }
-  if (!o.headless) {
-    return usage_error("the window arrives with a later release; run with --headless (see --help)");
-  }
   if (static_cast<int>(o.answer) + static_cast<int>(o.reject) + static_cast<int>(o.busy) > 1) {
     return usage_error("--answer, --reject and --busy exclude each other");
   }
-  if (o.jid.empty()) {
+  if (o.headless && o.jid.empty()) {
     return usage_error("--jid is required");
   }
-  if (password_env.empty() == password_file.empty()) {
-    return usage_error("give the password with exactly one of --password-env or --password-file");
+  if (!password_env.empty() && !password_file.empty()) {
+    return usage_error("give the password with only one of --password-env or --password-file");
+  }
+  if (password_env.empty() && password_file.empty()) {
+    if (o.headless) {
+      return usage_error("give the password with exactly one of --password-env or --password-file");
+    }
+    return o;  // the window asks for it (or uses the one the user let it remember)
   }
   if (!password_env.empty()) {
     const char* p = std::getenv(password_env.c_str());

@@ -12,7 +12,8 @@
 namespace jcall::app {
 
 struct Options {
-  bool headless = false;
+  bool headless = false;  // without it: the window
+  float ui_scale = 0;     // --ui-scale; 0: from the display's DPI
   bool json = false;
   std::string jid;
   std::string password;  // never printed

@@ -249,7 +249,8 @@ void Client::on_disconnected(const Error& reason, bool will_retry) {
       }
     }
   }
-  emit(event::Disconnected{reason, will_retry});
+  emit(event::Disconnected{reason, will_retry,
+                           will_retry ? connection_->retry_delay() : std::chrono::milliseconds(0)});
 }
 
 xml::Element Client::presence_stanza() const {

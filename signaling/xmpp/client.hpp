@@ -107,6 +107,7 @@ struct StanzaError {
 struct Disconnected {
   Error reason;
   bool will_retry = false;
+  std::chrono::milliseconds retry_in{0};  // with will_retry: when the next attempt starts
 };
 }  // namespace event
 using ClientEvent = std::variant<event::Online,

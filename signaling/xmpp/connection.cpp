@@ -245,11 +245,29 @@ Error Connection::certificate_error(const error_code& ec) {
   const long verify = SSL_get_verify_result(ssl_handle);
   const std::string& domain = config_.stream.jid.domain();
   if (verify != X509_V_OK) {
+    // The chain the server sent is kept even when it failed verification (the verified peer
+    // certificate is not): its first entry is the server's own, whose fingerprint lets the
+    // user compare it with what the server's administrator publishes.
+    std::string fingerprint;
+    if (STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl_handle);
+        chain != nullptr && sk_X509_num(chain) > 0) {
+      unsigned char digest[EVP_MAX_MD_SIZE];
+      unsigned int len = 0;
+      if (X509_digest(sk_X509_value(chain, 0), EVP_sha256(), digest, &len) == 1) {
+        static constexpr char kHex[] = "0123456789ABCDEF";
+        for (unsigned int i = 0; i < len; ++i) {
+          fingerprint += i == 0 ? "" : ":";
+          fingerprint += kHex[digest[i] >> 4];
+          fingerprint += kHex[digest[i] & 15];
+        }
+      }
+    }
     return make_error(
         make_error_code(Errc::certificate_rejected),
         "the certificate of " + domain + " was rejected: " + X509_verify_cert_error_string(verify) +
             (verify == X509_V_ERR_HOSTNAME_MISMATCH ? " (it is not valid for " + domain + ")"
-                                                    : ""));
+                                                    : "") +
+            (fingerprint.empty() ? "" : "; its SHA-256 fingerprint is " + fingerprint));
   }
   return make_error(make_error_code(Errc::tls_failed),
                     "TLS handshake with " + domain + " failed: " + ec.message());
@@ -453,6 +471,7 @@ void Connection::finish_connection(const out::Closed& closed) {
       closed.retry && config_.reconnect && !closing_ && attempts_ + 1 < config_.max_attempts;
   if (retry) {
     const auto delay = backoff_delay(attempts_, config_.backoff_base, config_.backoff_max, rng_);
+    retry_delay_ = delay;
     ++attempts_;
     retry_timer_.expires_after(delay);
     retry_timer_.async_wait([self = shared_from_this()](const error_code& ec) {

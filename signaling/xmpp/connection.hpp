@@ -62,6 +62,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   const ClientStream& stream() const { return core_; }
   bool online() const { return core_.online(); }
+  // The wait before the next attempt, as scheduled by the last disconnect that will retry.
+  std::chrono::milliseconds retry_delay() const { return retry_delay_; }
   const std::string& tls_version() const { return tls_version_; }
 
  private:
@@ -111,6 +113,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::array<char, 16 * 1024> read_buffer_{};
   std::string tls_version_;
   int attempts_ = 0;
+  std::chrono::milliseconds retry_delay_{0};
   std::mt19937 rng_;
   std::uint64_t generation_ = 0;  // bumps per socket; stale handlers check it
 };

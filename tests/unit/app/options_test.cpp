@@ -238,3 +238,41 @@ TEST(VideoOptions, HelpDocumentsTheOptionsAndTheCameraCommand) {
 
 }  // namespace
 }  // namespace jcall::app
+
+namespace jcall::app {
+namespace {
+
+Result<Options> parse_raw(std::vector<std::string> args) {
+  args.insert(args.begin(), "jcall");
+  std::vector<char*> argv;
+  for (auto& a : args)
+    argv.push_back(a.data());
+  return parse_options(static_cast<int>(argv.size()), argv.data());
+}
+
+TEST(WindowOptions, TheWindowNeedsNoJidNorPassword) {
+  auto o = parse_raw({});
+  ASSERT_TRUE(o) << o.error().message;
+  EXPECT_FALSE(o->headless);
+  EXPECT_TRUE(o->jid.empty());
+  EXPECT_TRUE(o->password.empty());
+  o = parse_raw({"--jid", "alice@localhost", "--ui-scale", "1.5"});
+  ASSERT_TRUE(o) << o.error().message;
+  EXPECT_EQ(o->jid, "alice@localhost");
+  EXPECT_FLOAT_EQ(o->ui_scale, 1.5f);
+}
+
+TEST(WindowOptions, HeadlessStillNeedsJidAndPasswordAndScaleIsBounded) {
+  auto o = parse_raw({"--headless"});
+  ASSERT_FALSE(o);
+  EXPECT_NE(o.error().message.find("--jid"), std::string::npos) << o.error().message;
+  o = parse_raw({"--headless", "--jid", "alice@localhost"});
+  ASSERT_FALSE(o);
+  EXPECT_NE(o.error().message.find("password"), std::string::npos) << o.error().message;
+  o = parse_raw({"--ui-scale", "9"});
+  ASSERT_FALSE(o);
+  EXPECT_NE(o.error().message.find("0.5 to 4"), std::string::npos) << o.error().message;
+}
+
+}  // namespace
+}  // namespace jcall::app

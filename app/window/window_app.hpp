@@ -1,0 +1,198 @@
+// The jcall window (ARCHITECTURE.md "Threads": the UI thread is SDL's main thread). The session
+// (signaling thread) and the media engine (media thread) run beside it; the window never waits
+// on either. It receives the session's JSON events and video feeds through a queue drained
+// once per frame, sends the user's actions as the session's JSON commands, and takes decoded
+// video from the per-stream latest-frame mailboxes.
+//
+// With --json the window is scriptable like the headless mode: its events go to stdout and
+// stdin takes the same commands, plus the window's own:
+//   {"cmd":"screenshot","path":"F.png"}   the next frame as PNG -> {"event":"screenshot",...}
+//   {"cmd":"ui-state"}                    the model, widgets, video and frame timing as JSON
+//   {"cmd":"ui-click","target":"NAME"}    click a widget as a user would (NAME from ui-state)
+//   {"cmd":"ui-type","text":"..."}        type text into the focused field
+//   {"cmd":"ui-key","key":"enter|escape|tab","ctrl":bool,"shift":bool}
+// The ui-* commands go through Dear ImGui's input (mouse position and button, characters,
+// keys), so the widgets act exactly as for a person.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <SDL2/SDL.h>
+#include <imgui/imgui.h>
+#include <nlohmann/json.hpp>
+
+#include "app/options.hpp"
+#include "app/session.hpp"
+#include "app/store/config.hpp"
+#include "app/store/history.hpp"
+#include "app/store/secrets.hpp"
+#include "app/window/fonts.hpp"
+#include "app/window/ringer.hpp"
+#include "app/window/ui_model.hpp"
+#include "media/pipeline/devices.hpp"
+
+namespace jcall::app::window {
+
+// Runs the window until it is closed (or "quit"). Returns the process exit status; 2 when no
+// window can be opened (no display), with the reason on stderr.
+int run_window(const Options& options);
+
+class WindowApp {
+ public:
+  explicit WindowApp(const Options& options);
+  ~WindowApp();
+  int run();
+
+ private:
+  // A video stream on screen: its mailbox and texture.
+  struct VideoView {
+    std::shared_ptr<media::FrameMailbox> mailbox;
+    SDL_Texture* texture = nullptr;
+    int width = 0, height = 0;
+    std::uint64_t presented = 0;          // frames drawn
+    std::int64_t pending_decoded_ns = 0;  // the newest frame's decode time, until presented
+  };
+  struct Feed {
+    std::string sid, content;
+    VideoView remote, self;
+  };
+  // One step of scripted input, applied to ImGui's io for one frame.
+  struct InputStep {
+    enum class Kind { kMove, kDown, kUp, kChars, kKeyDown, kKeyUp };
+    explicit InputStep(Kind k) : kind(k) {}
+    Kind kind;
+    ImVec2 pos{};
+    std::string text;
+    int key = 0;  // SDL scancode
+    bool ctrl = false, shift = false;
+  };
+
+  // Threads' inbox (any thread -> UI).
+  void push_event(const json& ev);
+  void push_feed(const VideoFeed& feed);
+  void push_devices(std::vector<media::DeviceInfo> devices);
+  bool push_window_command(const json& cmd);  // from the session (signaling thread)
+  void print(const json& ev);                 // stdout with --json (any thread)
+
+  bool init();
+  void shutdown();
+  void start_session(Options login);
+  void stop_session();
+  void drain_inbox();
+  void handle_window_command(const json& cmd);
+  void send(json cmd);  // to the session
+  void frame();
+  bool update_video();
+  bool present_video(VideoView& v);  // true when a new frame went into the texture
+  void apply_input_script();
+  void take_screenshot(const std::string& path);
+  json ui_state() const;
+  void update_ringer();
+  void rebuild_fonts_if_needed();
+  float detect_scale() const;
+
+  // Views (views.cpp).
+  void draw_login();
+  void draw_main();
+  void draw_sidebar(float width);
+  void draw_contacts();
+  void draw_call_history();
+  void draw_add_contact_popup();
+  void draw_call_area(const CallView& call, ImVec2 size);
+  void draw_video(VideoView* remote, VideoView* self, const CallView& call, ImVec2 size);
+  void draw_call_controls(const CallView& call);
+  void draw_stats_overlay(const CallView& call, ImVec2 pos);
+  void draw_chat(const std::string& peer, ImVec2 size);
+  void draw_incoming_popup();
+  void draw_settings();
+  void draw_help();
+  void draw_notices();
+  void handle_shortcuts();
+  // Records the last item's rectangle under `name` (the targets of ui-click).
+  void mark(const std::string& name);
+  void text(std::string_view utf8, float wrap = 0);
+  void call(const std::string& peer, bool video);
+  Feed* feed_of(const std::string& sid);
+
+  Options options_;  // the command line
+  Options login_;    // what the session runs with (lives as long as it)
+  store::AppConfig config_;
+  std::string config_path_;
+  std::optional<store::History> history_;
+  std::unique_ptr<store::PasswordStore> passwords_;
+  std::unique_ptr<UiModel> model_;
+  std::unique_ptr<Session> session_;
+  std::thread session_thread_;
+  std::atomic<bool> session_running_{false};
+
+  SDL_Window* window_ = nullptr;
+  SDL_Renderer* renderer_ = nullptr;
+  std::string renderer_name_;
+  std::unique_ptr<FontManager> fonts_;
+  std::vector<SDL_Texture*> emoji_textures_;
+  Ringer ringer_;
+  float scale_ = 1;
+  bool quit_ = false;
+  bool fullscreen_ = false;
+  bool show_stats_ = false;
+  bool show_help_ = false;
+  bool show_settings_ = false;
+  bool show_dtmf_ = false;
+  bool show_add_contact_ = false;
+  int sidebar_tab_ = 0;  // contacts | calls
+
+  // Inbox.
+  mutable std::mutex inbox_m_;
+  std::vector<json> inbox_events_;
+  std::vector<VideoFeed> inbox_feeds_;
+  std::vector<json> inbox_commands_;
+  std::optional<std::vector<media::DeviceInfo>> inbox_devices_;
+  std::mutex print_m_;
+
+  std::map<std::string, Feed> feeds_;  // by sid
+  std::vector<media::DeviceInfo> devices_;
+
+  // Login form.
+  std::string form_jid_, form_password_, form_server_, form_cafile_;
+  bool form_remember_ = false;
+  std::string login_error_;
+  bool auto_login_ = false;
+
+  // Chat input per peer, and our chat state towards them.
+  std::map<std::string, std::string> drafts_;
+  std::map<std::string, std::string> sent_state_;
+  std::map<std::string, std::chrono::steady_clock::time_point> last_typed_;
+  bool focus_chat_input_ = false;
+  std::string add_jid_, add_name_;
+  std::string status_text_;
+  int show_index_ = 0;
+
+  // Scripted input and widget rectangles (last frame).
+  std::deque<InputStep> input_script_;
+  std::map<std::string, ImVec4> widgets_;
+  std::map<std::string, ImVec4> widgets_building_;
+  std::vector<std::string> pending_screenshots_;
+
+  // Frame timing: frame time (build + render + present), frames per second, and the latency
+  // from a video frame's decode to its present.
+  std::deque<double> frame_ms_;
+  std::deque<double> video_latency_ms_;
+  std::uint64_t frames_ = 0;
+  std::chrono::steady_clock::time_point fps_window_start_;
+  std::uint64_t fps_window_frames_ = 0;
+  double fps_ = 0;
+  std::uint64_t redraws_wanted_ = 2;
+  std::uint64_t last_revision_ = 0;
+  std::int64_t last_second_ = 0;
+};
+
+}  // namespace jcall::app::window
