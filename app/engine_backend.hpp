@@ -59,6 +59,10 @@ class EngineBackend : public MediaBackend {
                                                  const std::string& content);
   // Microphones, speakers and cameras, now and on every hot-plug (called on the media thread).
   void watch_devices(std::function<void(std::vector<media::DeviceInfo>)> changed);
+  // The devices of the calls set up from now on.
+  void set_devices(media::AudioSource source, media::AudioSink sink, media::VideoSource video) {
+    engine_->set_devices(std::move(source), std::move(sink), std::move(video));
+  }
 
   // STUN/TURN for calls from now on: the configured servers plus these (XEP-0215).
   void set_discovered_servers(std::vector<media::IceServer> servers);

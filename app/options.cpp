@@ -267,11 +267,13 @@ Result<Options> parse_options(int argc, char** argv) {
         return usage_error("--audio-source: " + s.error().describe());
       }
       o.audio_source = v;
+      o.devices_given.audio_source = true;
     } else if (arg == "--audio-sink" && value(v)) {
       if (auto s = media::parse_audio_sink(v); !s) {
         return usage_error("--audio-sink: " + s.error().describe());
       }
       o.audio_sink = v;
+      o.devices_given.audio_sink = true;
     } else if (arg == "--record" && value(v)) {
       o.record = v;
     } else if ((arg == "--jitter-ms" || arg == "--test-tamper-srtp" ||
@@ -303,6 +305,7 @@ Result<Options> parse_options(int argc, char** argv) {
         return usage_error("--video-source: " + s.error().describe());
       }
       o.video_source = std::move(s).value();
+      o.devices_given.video_source = true;
     } else if (arg == "--max-resolution" && value(v)) {
       auto r = media::parse_resolution(v);
       if (!r) {

@@ -60,6 +60,11 @@ struct Options {
   double stats_interval_s = 1;      // a call-stats event this often (0: never)
   std::string dtmf;                 // --dtmf DIGITS: sent once media flows
   media::VideoSource video_source;  // --video-source SPEC (default pattern:smpte, 640x480@30)
+  // Which of the three the command line set: the window picks the user's devices for the
+  // others (the remembered ones, else the system's default), and test signals without devices.
+  struct {
+    bool audio_source = false, audio_sink = false, video_source = false;
+  } devices_given;
   // --max-resolution WxH, --max-fps N (1..60), --max-bitrate KBPS (100..20000; also lowers
   // start_bitrate_bps to it when that is above).
   media::VideoLimits video_limits;

@@ -343,6 +343,32 @@ class Session::Impl {
                name == "camera") {
       calls_->command(name, str("sid"), cmd.contains("on") && cmd["on"].is_boolean() && cmd["on"],
                       str("digits"));
+    } else if (name == "devices") {
+      // The microphone, speaker and camera of the next calls (audio-source, audio-sink,
+      // video-source: the command line's forms); what is not given stays.
+      if (calls_->media() == nullptr) {
+        print({{"event", "error"}, {"message", "devices: no media engine"}});
+        return;
+      }
+      const std::string a =
+          str("audio-source").empty() ? options_.audio_source : str("audio-source");
+      const std::string k = str("audio-sink").empty() ? options_.audio_sink : str("audio-sink");
+      auto source = media::parse_audio_source(a);
+      auto sink = media::parse_audio_sink(k);
+      auto video = str("video-source").empty() ? Result<media::VideoSource>(options_.video_source)
+                                               : media::parse_video_source(str("video-source"));
+      for (const Error* e : {source ? nullptr : &source.error(), sink ? nullptr : &sink.error(),
+                             video ? nullptr : &video.error()}) {
+        if (e != nullptr) {
+          print({{"event", "error"}, {"message", "devices: " + e->describe()}});
+          return;
+        }
+      }
+      calls_->media()->set_devices(*source, *sink, *video);
+      print({{"event", "devices"},
+             {"audio_source", a},
+             {"audio_sink", k},
+             {"video_source", str("video-source").empty() ? "(unchanged)" : str("video-source")}});
     } else if (name == "drop-connection") {
       // For tests: drop the TCP connection abruptly (RST), as a network failure would.
       client_->connection().drop_for_test();

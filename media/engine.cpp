@@ -514,6 +514,16 @@ std::shared_ptr<FrameMailbox> Engine::self_view(const std::string& sid, const st
   return out;
 }
 
+void Engine::set_devices(AudioSource source, AudioSink sink, VideoSource video) {
+  loop_->post([this, source = std::move(source), sink = std::move(sink),
+               video = std::move(video)]() mutable {
+    sink.record_path = config_.pipeline.audio_sink.record_path;  // --record stays
+    config_.pipeline.audio_source = std::move(source);
+    config_.pipeline.audio_sink = std::move(sink);
+    config_.pipeline.video_source = std::move(video);
+  });
+}
+
 void Engine::watch_devices(std::function<void(std::vector<DeviceInfo>)> changed) {
   loop_->post([this, changed = std::move(changed)] {
     devices_.reset();  // the previous watch first: one monitor at a time

@@ -165,6 +165,9 @@ class Engine {
   // empty list when no GStreamer device provider could start. Calling again replaces the
   // previous watch; the destructor stops it. Any thread.
   void watch_devices(std::function<void(std::vector<DeviceInfo>)> changed);
+  // The microphone, speaker and camera of the calls set up from now on (a call in progress
+  // keeps its own).
+  void set_devices(AudioSource source, AudioSink sink, VideoSource video);
   void send_dtmf(const std::string& sid, const std::string& digits);
   // Calls done on the media thread with the call's statistics (nullopt: no such call).
   void stats(const std::string& sid, std::function<void(std::optional<CallStats>)> done);

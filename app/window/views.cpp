@@ -232,7 +232,7 @@ void WindowApp::draw_main() {
   ImGui::Begin("##main", nullptr,
                ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
                    ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_MenuBar |
-                   ImGuiWindowFlags_NoSavedSettings);
+                   ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBackground);
   ImGui::PopStyleVar();
   // Menu bar: who we are, presence, connection, settings.
   if (ImGui::BeginMenuBar()) {
@@ -526,8 +526,7 @@ void WindowApp::draw_call_area(const CallView& c, ImVec2 size) {
 void WindowApp::draw_video(VideoView* remote, VideoView* self, const CallView& c, ImVec2 size) {
   const ImVec2 origin = ImGui::GetCursorScreenPos();
   ImDrawList* dl = ImGui::GetWindowDrawList();
-  dl->AddRectFilled(origin, ImVec2(origin.x + size.x, origin.y + size.y), IM_COL32(10, 10, 12, 255),
-                    6 * scale_);
+  const ImU32 black = IM_COL32(10, 10, 12, 255);
   ImGui::InvisibleButton("##video", size);
   mark("video-area");
   if (ImGui::IsItemHovered() && ImGui::IsMouseDoubleClicked(0)) {
@@ -540,9 +539,22 @@ void WindowApp::draw_video(VideoView* remote, VideoView* self, const CallView& c
     const float s = std::min(size.x / remote->width, size.y / remote->height);
     const ImVec2 d(remote->width * s, remote->height * s);
     const ImVec2 p(origin.x + (size.x - d.x) / 2, origin.y + (size.y - d.y) / 2);
+    // Black bars only where the picture does not cover (each covered pixel costs a frame's
+    // worth of work under software rendering).
+    if (p.y > origin.y + 0.5f) {
+      dl->AddRectFilled(origin, ImVec2(origin.x + size.x, p.y), black);
+      dl->AddRectFilled(ImVec2(origin.x, p.y + d.y), ImVec2(origin.x + size.x, origin.y + size.y),
+                        black);
+    }
+    if (p.x > origin.x + 0.5f) {
+      dl->AddRectFilled(origin, ImVec2(p.x, origin.y + size.y), black);
+      dl->AddRectFilled(ImVec2(p.x + d.x, origin.y), ImVec2(origin.x + size.x, origin.y + size.y),
+                        black);
+    }
     dl->AddImage(remote->texture, p, ImVec2(p.x + d.x, p.y + d.y));
     widgets_building_["remote-video"] = ImVec4(p.x, p.y, p.x + d.x, p.y + d.y);
   } else {
+    dl->AddRectFilled(origin, ImVec2(origin.x + size.x, origin.y + size.y), black, 6 * scale_);
     ImGui::PushFont(fonts_->large());
     const std::string name = bare_jid(c.peer);
     fonts_->note_text(name);
@@ -922,17 +934,22 @@ void WindowApp::draw_settings() {
       if (ImGui::Selectable("System default", p.chosen->empty())) {
         p.chosen->clear();
         (void)store::save_config(config_path_, config_);
+        apply_devices();
       }
       for (const auto& d : devices_) {
         if (d.kind == p.kind && ImGui::Selectable(d.name.c_str(), *p.chosen == d.name)) {
           *p.chosen = d.name;
           (void)store::save_config(config_path_, config_);
+          apply_devices();
         }
       }
       ImGui::EndCombo();
     }
   }
-  ImGui::TextColored(kDim, "The choice is remembered and used from the next sign-in.");
+  ImGui::TextColored(kDim, "The choice is remembered; a call in progress keeps its devices.");
+  if (!devices_note_.empty()) {
+    ImGui::TextColored(kWarn, "%s", devices_note_.c_str());
+  }
   ImGui::Separator();
   ImGui::TextColored(kAccent, "Display");
   float s = config_.ui_scale > 0 ? config_.ui_scale : scale_;

@@ -60,6 +60,7 @@ class WindowApp {
     int width = 0, height = 0;
     std::uint64_t presented = 0;          // frames drawn
     std::int64_t pending_decoded_ns = 0;  // the newest frame's decode time, until presented
+    std::int64_t pending_put_ns = 0;      // and when it was due (put in the mailbox)
   };
   struct Feed {
     std::string sid, content;
@@ -97,6 +98,10 @@ class WindowApp {
   void take_screenshot(const std::string& path);
   json ui_state() const;
   void update_ringer();
+  // Tells the session which microphone, speaker and camera the next calls use: the command
+  // line's, else the remembered ones when plugged in, else the system default, else (no such
+  // device at all) the test signals, said in the settings.
+  void apply_devices();
   void rebuild_fonts_if_needed();
   float detect_scale() const;
 
@@ -160,6 +165,8 @@ class WindowApp {
 
   std::map<std::string, Feed> feeds_;  // by sid
   std::vector<media::DeviceInfo> devices_;
+  json devices_sent_;
+  std::string devices_note_;
 
   // Login form.
   std::string form_jid_, form_password_, form_server_, form_cafile_;
@@ -186,11 +193,13 @@ class WindowApp {
   // from a video frame's decode to its present.
   std::deque<double> frame_ms_;
   std::deque<double> video_latency_ms_;
+  std::deque<double> ui_latency_ms_;
   std::uint64_t frames_ = 0;
   std::chrono::steady_clock::time_point fps_window_start_;
   std::uint64_t fps_window_frames_ = 0;
   double fps_ = 0;
   std::uint64_t redraws_wanted_ = 2;
+  std::chrono::steady_clock::time_point last_remote_frame_{}, last_self_frame_{};
   std::uint64_t last_revision_ = 0;
   std::int64_t last_second_ = 0;
 };

@@ -1753,11 +1753,16 @@ class Pipeline final : public RtpPipeline {
     }
     if (s.mailbox) {
       // The window's frames: RGBA, handed over when they are due (sync), the newest only.
+      // The queue holds the frames waiting for their time: frames leave the decoder as soon as
+      // the jitter buffer releases them in order, and are due a jitter-buffer latency later
+      // (150 ms: 4-5 frames at 30 fps). With room for only 2, the leaky queue dropped most of
+      // them and the window showed about 9 of 30 frames a second. 1 s of room; leaky so that
+      // a stalled branch can never hold the decoder.
       std::vector<GstElement*> ui;
       if (auto r = append(s, ui, {"queue", "videoconvert"}); !r) {
         return r.error();
       }
-      g_object_set(ui.front(), "max-size-buffers", 2u, "max-size-time", guint64{0},
+      g_object_set(ui.front(), "max-size-buffers", 0u, "max-size-time", guint64{GST_SECOND},
                    "max-size-bytes", 0u, nullptr);
       gst_util_set_object_arg(G_OBJECT(ui.front()), "leaky", "downstream");
       auto rgba = add_capsfilter(s, gst_caps_from_string("video/x-raw,format=RGBA"));

@@ -4,6 +4,7 @@
 // (XEP-0184, XEP-0280), disco (XEP-0030), external services (XEP-0215), and no message lost
 // or duplicated when the connection is cut (XEP-0198, XEP-0359).
 #include <chrono>
+#include <cstdio>
 #include <map>
 #include <set>
 #include <thread>
@@ -82,6 +83,22 @@ TEST(XmppLogin, CertificateFromAnUntrustedCaIsRefused) {
   const std::string reason = (*ev)["reason"];
   EXPECT_NE(reason.find("certificate of localhost was rejected"), std::string::npos) << reason;
   EXPECT_NE(reason.find("unable to get local issuer certificate"), std::string::npos) << reason;
+  // The user can compare the certificate with what the server's admin publishes: the reason
+  // names the SHA-256 fingerprint of the certificate the server really sent.
+  FILE* p = ::popen(("openssl x509 -noout -fingerprint -sha256 -in " +
+                     server->cafile().substr(0, server->cafile().rfind('/')) + "/server.crt")
+                        .c_str(),
+                    "r");
+  ASSERT_NE(p, nullptr);
+  char line[256] = {};
+  const bool read = std::fgets(line, sizeof line, p) != nullptr;
+  ::pclose(p);
+  ASSERT_TRUE(read);
+  std::string expected(line);
+  expected = expected.substr(expected.find('=') + 1);
+  expected.erase(expected.find_last_not_of("\r\n") + 1);
+  ASSERT_EQ(expected.size(), 95u) << expected;  // 32 bytes as XX:XX:...
+  EXPECT_NE(reason.find("SHA-256 fingerprint is " + expected), std::string::npos) << reason;
   EXPECT_EQ((*ev)["will_retry"], false);
   EXPECT_EQ(alice.finish(), 1);
 }
@@ -362,6 +379,15 @@ TEST(XmppReliability, ThousandMessagesSurviveTwoConnectionCuts) {
   ASSERT_EQ(connects.size(), 3u) << bob.raw().substr(0, 4000);
   EXPECT_EQ(connects[1]["resumed"], true);
   EXPECT_EQ(connects[2]["resumed"], true);
+  // Each cut said a reconnect was coming and when (the window shows "reconnecting in N s"):
+  // the first backoff is between half and all of 500 ms.
+  const auto drops = bob.all("disconnected");
+  ASSERT_GE(drops.size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(drops[i]["will_retry"], true) << drops[i];
+    EXPECT_GE(drops[i]["retry_in_ms"].get<int>(), 250) << drops[i];
+    EXPECT_LE(drops[i]["retry_in_ms"].get<int>(), 30000) << drops[i];
+  }
   EXPECT_GE(proxy.accepted(), 3);
   // Nothing more arrives (no duplicate after the last one).
   EXPECT_FALSE(bob.wait_for([](const json& e) { return e["event"] == "message"; }, 1500ms));

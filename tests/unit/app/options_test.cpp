@@ -260,6 +260,14 @@ TEST(WindowOptions, TheWindowNeedsNoJidNorPassword) {
   ASSERT_TRUE(o) << o.error().message;
   EXPECT_EQ(o->jid, "alice@localhost");
   EXPECT_FLOAT_EQ(o->ui_scale, 1.5f);
+  // What the command line sets is kept; the window picks devices for the rest.
+  EXPECT_FALSE(o->devices_given.audio_source || o->devices_given.audio_sink ||
+               o->devices_given.video_source);
+  o = parse_raw({"--audio-source", "tone:500", "--video-source", "pattern:ball"});
+  ASSERT_TRUE(o) << o.error().message;
+  EXPECT_TRUE(o->devices_given.audio_source);
+  EXPECT_FALSE(o->devices_given.audio_sink);
+  EXPECT_TRUE(o->devices_given.video_source);
 }
 
 TEST(WindowOptions, HeadlessStillNeedsJidAndPasswordAndScaleIsBounded) {
