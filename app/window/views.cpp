@@ -117,8 +117,12 @@ bool colored_button(const char* label, ImVec4 color, ImVec2 size = ImVec2(0, 0))
 
 void WindowApp::text(std::string_view utf8, float wrap) {
   fonts_->note_text(utf8);
-  if (wrap > 0) {
-    fonts_->text_wrapped(utf8, wrap);
+  // Emoji beyond plane 0 (4-byte UTF-8) only the font manager can draw, as images.
+  const bool images = std::any_of(utf8.begin(), utf8.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xF8) == 0xF0;
+  });
+  if (wrap > 0 || images) {
+    fonts_->text_wrapped(utf8, wrap > 0 ? wrap : 1e6f);
   } else {
     ImGui::TextUnformatted(utf8.data(), utf8.data() + utf8.size());
   }
@@ -153,13 +157,17 @@ void WindowApp::draw_login() {
       ImGui::InputText("##password", &form_password_,
                        ImGuiInputTextFlags_Password | ImGuiInputTextFlags_EnterReturnsTrue);
   mark("login-password");
-  if (ImGui::TreeNode("Server (optional)")) {
+  const bool server_open = ImGui::TreeNode("Server (optional)");
+  mark("login-server-toggle");
+  if (server_open) {
     ImGui::TextColored(kDim, "Host:port, when DNS SRV records do not point to it");
     ImGui::SetNextItemWidth(-1);
     ImGui::InputTextWithHint("##server", "xmpp.example.org:5222", &form_server_);
+    mark("login-server");
     ImGui::TextColored(kDim, "Extra CA certificate file (certificates are always verified)");
     ImGui::SetNextItemWidth(-1);
     ImGui::InputTextWithHint("##cafile", "/path/to/ca.pem", &form_cafile_);
+    mark("login-cafile");
     ImGui::TreePop();
   }
   ImGui::Checkbox("Remember the password", &form_remember_);
@@ -170,10 +178,30 @@ void WindowApp::draw_login() {
         "otherwise in a file in %s readable only by you, but not encrypted.",
         store::config_dir().c_str());
   }
-  if (!login_error_.empty()) {
+  const std::string& problem = session_ && !model_->connection().message.empty()
+                                   ? model_->connection().message
+                                   : login_error_;
+  if (!problem.empty()) {
     ImGui::PushStyleColor(ImGuiCol_Text, kDanger);
-    text(login_error_, ImGui::GetContentRegionAvail().x);
+    text(problem, ImGui::GetContentRegionAvail().x);
     ImGui::PopStyleColor();
+  }
+  if (session_) {
+    // Signing in: what the connection does, and a way back.
+    const Connection& conn = model_->connection();
+    if (conn.state == "reconnecting") {
+      const std::int64_t in = std::max<std::int64_t>(0, conn.retry_at_ms - now_ms());
+      ImGui::TextColored(kWarn, "Trying again in %" PRId64 " s", (in + 999) / 1000);
+    } else {
+      ImGui::TextColored(kDim, "Connecting…");
+    }
+    if (ImGui::Button("Cancel", ImVec2(-1, 0))) {
+      user_stopped_ = true;
+      session_->post_stop();
+    }
+    mark("sign-in-cancel");
+    ImGui::End();
+    return;
   }
   const bool go = colored_button("Sign in", kAccent, ImVec2(-1, 0)) || enter;
   mark("sign-in");
@@ -276,6 +304,7 @@ void WindowApp::draw_main() {
         SDL_SetWindowFullscreen(window_, fullscreen_ ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
       }
       if (ImGui::MenuItem("Sign out") && session_) {
+        user_stopped_ = true;
         session_->post_quit();
       }
       if (ImGui::MenuItem("Quit")) {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <ctime>
 #include <iostream>
 #include <stb/stb_image_write.h>
@@ -297,7 +298,8 @@ void WindowApp::start_session(Options login) {
   stop_session();
   login_ = std::move(login);
   login_.headless = false;
-  login_.exit_after_s = options_.exit_after_s;
+  ever_online_ = false;
+  login_.exit_after_s.reset();  // the window keeps --exit-after itself (a failed sign-in stays)
   Session::Hooks hooks;
   hooks.event = [this](const json& ev) { push_event(ev); };
   hooks.command = [this](const json& cmd) { return push_window_command(cmd); };
@@ -353,20 +355,24 @@ void WindowApp::drain_inbox() {
   for (const auto& ev : events) {
     const std::string name = ev.value("event", "");
     if (name == "session-ended") {
-      if (model_->connection().state != "online" && !model_->connection().message.empty()) {
+      if (user_stopped_) {
+        login_error_.clear();  // signed out or cancelled: nothing went wrong
+      } else if (model_->connection().state != "online" && !model_->connection().message.empty()) {
         login_error_ = model_->connection().message;
       }
+      user_stopped_ = false;
       if (session_ && !session_running_) {
         session_thread_.join();
         session_.reset();
       }
-      if (options_.exit_after_s || options_.call.size() > 0 || options_.answer_once) {
-        quit_ = true;  // scripted runs end with their session
+      if (!options_.call.empty() || options_.answer_once) {
+        quit_ = true;  // a scripted call ends with its session
       }
       continue;
     }
     model_->apply(ev, now);
     if (name == "connected") {
+      ever_online_ = true;
       login_error_.clear();
       // Remember the account (never the password here: that is the password store's).
       config_.jid = bare_jid(ev.value("jid", ""));
@@ -438,23 +444,15 @@ void WindowApp::handle_window_command(const json& cmd) {
     print(ev);
   } else if (name == "ui-click") {
     const std::string target = cmd.value("target", "");
-    auto it = widgets_.find(target);
-    if (it == widgets_.end()) {
-      print({{"event", "error"},
-             {"message", "ui-click: no widget '" + target + "' on screen"},
-             {"t_ms", t_ms()}});
-      return;
-    }
-    const ImVec4 r = it->second;
-    const ImVec2 c((r.x + r.z) / 2, (r.y + r.w) / 2);
+    // Where the widget is is looked up again when the pointer moves there (a layout may still
+    // be settling, e.g. a window re-centring after it grew).
     const bool right = cmd.value("button", "") == "right";
     for (const auto kind : {InputStep::Kind::kMove, InputStep::Kind::kDown, InputStep::Kind::kUp}) {
       InputStep s{kind};
-      s.pos = c;
+      s.target = target;
       s.key = right ? 1 : 0;  // the mouse button
       input_script_.push_back(std::move(s));
     }
-    print({{"event", "ui-clicked"}, {"target", target}, {"x", c.x}, {"y", c.y}, {"t_ms", t_ms()}});
   } else if (name == "ui-type") {
     InputStep s{InputStep::Kind::kChars};
     s.text = cmd.value("text", "");
@@ -487,6 +485,35 @@ void WindowApp::apply_input_script() {
     return;
   }
   ImGuiIO& io = ImGui::GetIO();
+  InputStep& front = input_script_.front();
+  if (front.kind == InputStep::Kind::kMove && !front.target.empty()) {
+    // Waits (at most 60 frames) until the target is there and stood still for a frame, then points
+    // at its centre; the button steps that follow use the same point.
+    const auto now_at = widgets_.find(front.target);
+    const auto before = widgets_previous_.find(front.target);
+    const bool still = now_at != widgets_.end() && before != widgets_previous_.end() &&
+                       std::memcmp(&now_at->second, &before->second, sizeof(ImVec4)) == 0;
+    if (!still && ++front.waited < 60) {
+      return;
+    }
+    if (now_at == widgets_.end()) {
+      print({{"event", "error"},
+             {"message", "ui-click: no widget '" + front.target + "' on screen"},
+             {"t_ms", t_ms()}});
+      input_script_.erase(input_script_.begin(), input_script_.begin() + 3);
+      return;
+    }
+    const ImVec4 r = now_at->second;
+    const ImVec2 c((r.x + r.z) / 2, (r.y + r.w) / 2);
+    for (std::size_t i = 0; i < 3 && i < input_script_.size(); ++i) {
+      input_script_[i].pos = c;
+    }
+    print({{"event", "ui-clicked"},
+           {"target", front.target},
+           {"x", c.x},
+           {"y", c.y},
+           {"t_ms", t_ms()}});
+  }
   InputStep s = input_script_.front();
   input_script_.pop_front();
   switch (s.kind) {
@@ -599,7 +626,7 @@ void WindowApp::take_screenshot(const std::string& path) {
 
 json WindowApp::ui_state() const {
   json s = model_->to_json();
-  s["screen"] = session_ || model_->connection().state == "online" ? "main" : "login";
+  s["screen"] = session_ && ever_online_ ? "main" : "login";
   s["login_error"] = login_error_;
   int w = 0, h = 0;
   SDL_GetWindowSize(window_, &w, &h);
@@ -712,12 +739,13 @@ void WindowApp::frame() {
   apply_input_script();
   ImGui::NewFrame();
   widgets_building_.clear();
-  if (!session_ && model_->connection().state != "online") {
+  if (!session_ || !ever_online_) {
     draw_login();
   } else {
     draw_main();
   }
   ImGui::Render();
+  widgets_previous_.swap(widgets_);
   widgets_.swap(widgets_building_);
   // The main view has no background of its own: the clear paints it (a clear costs next to
   // nothing, a full-window textured quad is most of a frame under software OpenGL).
@@ -789,7 +817,15 @@ int WindowApp::run() {
          {"scale", scale_},
          {"fonts", fonts_->describe()},
          {"t_ms", t_ms()}});
+  const auto exit_at =
+      options_.exit_after_s
+          ? std::optional(Clock::now() + std::chrono::milliseconds(static_cast<std::int64_t>(
+                                             *options_.exit_after_s * 1000)))
+          : std::nullopt;
   while (!quit_) {
+    if (exit_at && Clock::now() >= *exit_at) {
+      break;  // --exit-after: the session logs out below
+    }
     // Wait for input, or until the next thing to show: 60 Hz while a call shows video (the
     // mailboxes are checked, frames drawn only when new), a tick a second for clocks, else
     // idle.

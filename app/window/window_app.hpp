@@ -73,7 +73,9 @@ class WindowApp {
     Kind kind;
     ImVec2 pos{};
     std::string text;
-    int key = 0;  // SDL scancode
+    int key = 0;         // SDL scancode, or the mouse button
+    std::string target;  // a click's widget, looked up when the pointer moves
+    int waited = 0;      // frames waited for the target to stand still
     bool ctrl = false, shift = false;
   };
 
@@ -138,6 +140,9 @@ class WindowApp {
   std::unique_ptr<Session> session_;
   std::thread session_thread_;
   std::atomic<bool> session_running_{false};
+  bool ever_online_ = false;
+  bool user_stopped_ = false;  // the user signed out or cancelled the sign-in  // this session
+                               // signed in once (else the login screen stays)
 
   SDL_Window* window_ = nullptr;
   SDL_Renderer* renderer_ = nullptr;
@@ -187,6 +192,7 @@ class WindowApp {
   std::deque<InputStep> input_script_;
   std::map<std::string, ImVec4> widgets_;
   std::map<std::string, ImVec4> widgets_building_;
+  std::map<std::string, ImVec4> widgets_previous_;
   std::vector<std::string> pending_screenshots_;
 
   // Frame timing: frame time (build + render + present), frames per second, and the latency
