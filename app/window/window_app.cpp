@@ -635,6 +635,7 @@ json WindowApp::ui_state() const {
                  {"scale", scale_},
                  {"renderer", renderer_name_},
                  {"fullscreen", fullscreen_},
+                 {"title", title_},
                  {"fps", fps_},
                  {"frames", frames_},
                  {"frame_ms", summary_of(frame_ms_)}};
@@ -728,7 +729,32 @@ void WindowApp::update_ringer() {
              c != nullptr && c->direction == "outgoing" && c->state == "ringing") {
     tone = Ringer::Tone::kRingback;
   }
+  if (tone == Ringer::Tone::kRingtone && ringer_.tone() != tone) {
+    // A call for us while the window is behind others: ask the desktop for attention.
+    SDL_FlashWindow(window_, SDL_FLASH_UNTIL_FOCUSED);
+  }
   ringer_.play(tone);
+  // The title says what waits: unread messages, a call.
+  int unread = 0;
+  for (const auto& [jid, c] : model_->contacts()) {
+    unread += c.unread;
+  }
+  std::string title = "jcall";
+  if (model_->incoming_call() != nullptr) {
+    title = "Incoming call from " + bare_jid(model_->incoming_call()->peer) + " — jcall";
+  } else if (const CallView* c = model_->current_call()) {
+    title = "Call with " + bare_jid(c->peer) + " — jcall";
+  } else if (unread > 0) {
+    title = "(" + std::to_string(unread) + ") jcall";
+  }
+  if (title != title_) {
+    if (unread > unread_seen_ && (SDL_GetWindowFlags(window_) & SDL_WINDOW_INPUT_FOCUS) == 0) {
+      SDL_FlashWindow(window_, SDL_FLASH_BRIEFLY);
+    }
+    SDL_SetWindowTitle(window_, title.c_str());
+    title_ = title;
+  }
+  unread_seen_ = unread;
 }
 
 void WindowApp::frame() {

@@ -158,6 +158,8 @@ class WindowApp {
   bool show_settings_ = false;
   bool show_dtmf_ = false;
   bool show_add_contact_ = false;
+  std::string title_;
+  int unread_seen_ = 0;
   int sidebar_tab_ = 0;  // contacts | calls
 
   // Inbox.
