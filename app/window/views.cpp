@@ -881,6 +881,10 @@ void WindowApp::draw_chat(const std::string& peer, ImVec2 size) {
       send({{"cmd", "chatstate"}, {"to", peer}, {"state", "composing"}});
       sent_state_[peer] = "composing";
     }
+  } else if (draft != before && draft.empty() && sent_state_[peer] == "composing") {
+    // Everything typed was deleted: no longer composing (XEP-0085 §5.4).
+    send({{"cmd", "chatstate"}, {"to", peer}, {"state", "active"}});
+    sent_state_[peer] = "active";
   } else if (sent_state_[peer] == "composing" &&
              now - last_typed_[peer] > std::chrono::seconds(5)) {
     // XEP-0085 §5.3: composing -> paused after a few seconds without typing.
