@@ -54,8 +54,8 @@ Result<json> read_entries(const std::string& path, bool check_mode) {
     return make_error(Errc::insecure_file, "jcall will not use the password file " + path +
                                                ": it belongs to another user; remove it");
   if (check_mode && (f.mode & 077) != 0) {
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(f.mode));
+    char mode[16];  // room for any unsigned in octal: GCC's -Wformat-truncation checks that at -O2
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(f.mode & 07777));
     return make_error(Errc::insecure_file,
                       "jcall will not use the password file " + path +
                           ": other users can read it (mode " + mode +

@@ -313,6 +313,9 @@ void UiModel::apply(const json& ev, std::int64_t now_ms) {
       c.in_roster = c.subscription != "remove";
       c.name = str(item, "name");
       c.ask = flag(item, "ask");
+      if (c.subscription == "from" || c.subscription == "both") {
+        requests_.erase(jid);  // approved (here, on another device, or automatically)
+      }
     }
   } else if (e == "presence") {
     const std::string from = str(ev, "from");

@@ -165,6 +165,18 @@ bool WindowApp::init() {
               << "\n(no display? run with --headless, or set DISPLAY / WAYLAND_DISPLAY)\n";
     return false;
   }
+  // Without a display, SDL falls back to its offscreen driver and the window would open where
+  // nobody sees it: that is "no display" unless asked for by name (SDL_VIDEODRIVER).
+  const char* driver = SDL_GetCurrentVideoDriver();
+  const char* asked = std::getenv("SDL_VIDEODRIVER");
+  if (driver != nullptr &&
+      (std::strcmp(driver, "offscreen") == 0 || std::strcmp(driver, "dummy") == 0) &&
+      (asked == nullptr || std::strstr(asked, driver) == nullptr)) {
+    std::cerr << "jcall: cannot open a window: no display (SDL found only its '" << driver
+              << "' video driver)\n(run with --headless, or set DISPLAY / WAYLAND_DISPLAY)\n";
+    SDL_Quit();
+    return false;
+  }
   config_path_ = store::config_dir() + "/config.json";
   if (auto c = store::load_config(config_path_)) {
     config_ = *c;

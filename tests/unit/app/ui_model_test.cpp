@@ -196,3 +196,21 @@ TEST_F(UiModelTest, CallsIncomingAudioOnlyAnswerAndHistory) {
 
 }  // namespace
 }  // namespace jcall::app::window
+
+namespace jcall::app::window {
+namespace {
+
+TEST(UiModelRequests, ARequestAlreadyApprovedLeavesTheList) {
+  UiModel model(nullptr);
+  model.apply({{"event", "connected"}, {"jid", "alice@example.org/a"}}, 1);
+  model.apply({{"event", "subscription"}, {"from", "bob@example.org"}, {"type", "subscribe"}}, 2);
+  ASSERT_EQ(model.subscription_requests().count("bob@example.org"), 1u);
+  // Approved by --auto-approve or another device: the roster push says "from".
+  model.apply(json::parse(R"({"event":"roster","push":true,"items":[
+      {"jid":"bob@example.org","name":"","subscription":"from","ask":false,"groups":[]}]})"),
+              3);
+  EXPECT_EQ(model.subscription_requests().count("bob@example.org"), 0u);
+}
+
+}  // namespace
+}  // namespace jcall::app::window
