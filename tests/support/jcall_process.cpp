@@ -1,4 +1,4 @@
-// Test support: a `jcall --headless --json` child process (see jcall_process.hpp).
+// Test support: a `jcall --json` child process (see jcall_process.hpp).
 #include "support/jcall_process.hpp"
 
 #include <algorithm>
@@ -15,26 +15,41 @@ std::string jcall_binary() {
   return JCALL_BINARY;
 }
 
-Jcall::Jcall(const ProsodyServer& server,
-             const std::string& jid,
-             const std::string& password,
-             std::vector<std::string> extra,
-             std::optional<std::uint16_t> port) {
-  std::vector<std::string> argv = {jcall_binary(), "--headless", "--json", "--jid", jid,
-                                   "--password-env", "JCALL_TEST_PASSWORD", "--server",
-                                   "127.0.0.1:" + std::to_string(port.value_or(server.port())),
-                                   "--cafile", server.cafile(), "--exit-after", "120",
-                                   // ICE host candidates on loopback only: test traffic stays
-                                   // on 127.0.0.1 (libnice skips loopback by default).
-                                   "--local-address", "127.0.0.1"};
+ChildProcess::Options jcall_command(const ProsodyServer& server,
+                                    const std::string& jid,
+                                    const std::string& password,
+                                    std::vector<std::string> extra,
+                                    std::optional<std::uint16_t> port,
+                                    bool window) {
+  std::vector<std::string> argv = {jcall_binary()};
+  if (!window) {
+    argv.push_back("--headless");
+  }
+  const std::vector<std::string> common = {
+      "--json", "--jid", jid, "--password-env", "JCALL_TEST_PASSWORD", "--server",
+      "127.0.0.1:" + std::to_string(port.value_or(server.port())), "--cafile", server.cafile(),
+      "--exit-after", "120",
+      // ICE host candidates on loopback only: test traffic stays on 127.0.0.1 (libnice skips
+      // loopback by default).
+      "--local-address", "127.0.0.1"};
+  argv.insert(argv.end(), common.begin(), common.end());
   argv.insert(argv.end(), extra.begin(), extra.end());
   // JCALL_TEST_TRACE=<jid prefix>: that client traces its XML on stderr (for debugging).
   if (const char* who = std::getenv("JCALL_TEST_TRACE"); who != nullptr && jid.starts_with(who)) {
     argv.push_back("--trace-xml");
   }
+  return {argv, {"JCALL_TEST_PASSWORD=" + password}, false, false};
+}
+
+Jcall::Jcall(const ProsodyServer& server,
+             const std::string& jid,
+             const std::string& password,
+             std::vector<std::string> extra,
+             std::optional<std::uint16_t> port) {
   password_ = password;
   std::string error;
-  process_ = ChildProcess::spawn({argv, {"JCALL_TEST_PASSWORD=" + password}, false, false}, &error);
+  process_ =
+      ChildProcess::spawn(jcall_command(server, jid, password, std::move(extra), port), &error);
   EXPECT_NE(process_, nullptr) << error;
 }
 

@@ -1,5 +1,6 @@
-// Test support: one `jcall --headless --json` process driven from a test (tests/integration):
-// its events as parsed JSON lines, commands as JSON lines on its stdin, every wait bounded.
+// Test support: one `jcall --json` process driven from a test (tests/integration, tests/e2e),
+// headless or with its window (under tests/support/xvfb_fixture): its events as parsed JSON
+// lines, commands as JSON lines on its stdin, every wait bounded.
 #pragma once
 
 #include <chrono>
@@ -19,7 +20,18 @@ namespace jcall::test {
 // The jcall binary under test (JCALL_BINARY of the build).
 std::string jcall_binary();
 
-// One `jcall --headless --json` process: its events as parsed JSON, commands on stdin.
+// The command line of a jcall logged in as jid against the server (or the given port), with
+// --json, --exit-after 120 and --local-address 127.0.0.1 (media on loopback), then extra; with
+// --headless unless `window` (the window needs DISPLAY among the environment entries the caller
+// adds to the result's env).
+ChildProcess::Options jcall_command(const ProsodyServer& server,
+                                    const std::string& jid,
+                                    const std::string& password,
+                                    std::vector<std::string> extra = {},
+                                    std::optional<std::uint16_t> port = std::nullopt,
+                                    bool window = false);
+
+// One `jcall --json` process: its events as parsed JSON, commands on stdin.
 class Jcall {
  public:
   using json = nlohmann::json;
