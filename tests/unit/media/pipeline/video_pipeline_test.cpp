@@ -664,12 +664,13 @@ bool shows_bars(const VideoFrame& f) {
          blue[2] > 200 && white[3] == 255;
 }
 
-// video_frames: each side's self-view gets what it sends, RGBA, fitted to 640x480 with the
-// aspect kept (320x240 as it is, 960x540 down to 640x360), stamped when it entered its branch;
+// video_frames: each side's self-view gets what it sends, RGBA, fitted to 320x240 with the
+// aspect kept (320x240 as it is, 960x540 down to 320x180) at most 15 frames a second (A sends
+// 30), stamped when it entered its branch;
 // camera off stops it (the other side's goes on), camera on resumes it. The window's decoded
 // frames carry when they left the decoder, before they were due.
 TEST_F(VideoPipelineTest, SelfViewShowsWhatIsSentUntilTheCameraIsOff) {
-  PipelineConfig ca = config("pattern:smpte:320x240@15");
+  PipelineConfig ca = config("pattern:smpte:320x240@30");
   PipelineConfig cb = config("pattern:smpte:960x540@5");
   ca.video_frames = true;
   cb.video_frames = true;
@@ -698,14 +699,21 @@ TEST_F(VideoPipelineTest, SelfViewShowsWhatIsSentUntilTheCameraIsOff) {
   EXPECT_EQ(sa.last->width, 320);
   EXPECT_EQ(sa.last->height, 240);
   EXPECT_TRUE(shows_bars(*sa.last));
-  EXPECT_EQ(sb.last->width, 640);
-  EXPECT_EQ(sb.last->height, 360);
+  EXPECT_EQ(sb.last->width, 320);
+  EXPECT_EQ(sb.last->height, 180);
   EXPECT_TRUE(shows_bars(*sb.last));
   EXPECT_EQ(rb.last->width, 320);
   EXPECT_EQ(rb.last->height, 240);
   EXPECT_EQ(sa.bad_times, 0u);
   EXPECT_EQ(sb.bad_times, 0u);
   EXPECT_EQ(rb.bad_times, 0u);
+
+  // A sends 30 frames a second; its self-view gets at most 15 of them.
+  const std::uint64_t before_rate = self_a->frames_put();
+  run_for(2s);
+  const std::uint64_t in_2s = self_a->frames_put() - before_rate;
+  EXPECT_GE(in_2s, 20u);
+  EXPECT_LE(in_2s, 33u);
 
   a_.pipeline->set_camera(false);
   run_for(300ms);  // what had passed the valve
