@@ -4,6 +4,7 @@
 #include <chrono>
 #include <iostream>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -96,6 +97,9 @@ class Session::Impl {
     }
     print({{"event", "connecting"}, {"jid", jid->str()}});
     client_->start();
+    // The session lives until finish(), even while nothing is pending on the io_context (a DNS
+    // SRV lookup runs on a thread of its own; the window leaves signals to SDL).
+    auto work = asio::make_work_guard(io_);
     io_.run();
     if (const auto status = calls_->exit_status()) {
       return *status;

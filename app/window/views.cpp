@@ -133,6 +133,31 @@ void WindowApp::call(const std::string& peer, bool video) {
   model_->open_conversation(peer);
 }
 
+Options WindowApp::login_options(std::string* error) const {
+  Options login = options_;
+  login.jid = form_jid_;
+  login.password = form_password_;
+  login.cafile = form_cafile_;
+  login.server.reset();
+  if (!form_server_.empty()) {
+    const auto colon = form_server_.rfind(':');
+    const int port =
+        colon == std::string::npos ? 5222 : std::atoi(form_server_.c_str() + colon + 1);
+    if (port <= 0 || port > 65535) {
+      *error = "The server must be host:port, e.g. xmpp.example.org:5222";
+    } else {
+      login.server =
+          std::make_pair(form_server_.substr(0, colon), static_cast<std::uint16_t>(port));
+    }
+  }
+  if (form_jid_.find('@') == std::string::npos) {
+    *error = "The address must look like you@example.org";
+  } else if (form_password_.empty()) {
+    *error = "Enter your password";
+  }
+  return login;
+}
+
 void WindowApp::draw_login() {
   const ImGuiIO& io = ImGui::GetIO();
   const float w = std::min(460.f * scale_, io.DisplaySize.x - 20);
@@ -206,28 +231,8 @@ void WindowApp::draw_login() {
   const bool go = colored_button("Sign in", kAccent, ImVec2(-1, 0)) || enter;
   mark("sign-in");
   if (go) {
-    Options login = options_;
-    login.jid = form_jid_;
-    login.password = form_password_;
-    login.cafile = form_cafile_;
-    login.server.reset();
     login_error_.clear();
-    if (!form_server_.empty()) {
-      const auto colon = form_server_.rfind(':');
-      const int port =
-          colon == std::string::npos ? 5222 : std::atoi(form_server_.c_str() + colon + 1);
-      if (port <= 0 || port > 65535) {
-        login_error_ = "The server must be host:port, e.g. xmpp.example.org:5222";
-      } else {
-        login.server =
-            std::make_pair(form_server_.substr(0, colon), static_cast<std::uint16_t>(port));
-      }
-    }
-    if (form_jid_.find('@') == std::string::npos) {
-      login_error_ = "The address must look like you@example.org";
-    } else if (form_password_.empty()) {
-      login_error_ = "Enter your password";
-    }
+    Options login = login_options(&login_error_);
     if (login_error_.empty()) {
       config_.jid = form_jid_;
       config_.cafile = form_cafile_;

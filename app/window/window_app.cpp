@@ -845,10 +845,14 @@ int WindowApp::run() {
     });
   }
   if (auto_login_) {
-    Options login = options_;
-    login.jid = form_jid_;
-    login.password = form_password_;
-    start_session(std::move(login));
+    // The command line's account, or the one remembered (with its server and CA file).
+    std::string error;
+    Options login = login_options(&error);
+    if (error.empty()) {
+      start_session(std::move(login));
+    } else {
+      login_error_ = error;
+    }
   }
   print({{"event", "window"},
          {"renderer", renderer_name_},

@@ -89,6 +89,9 @@ class WindowApp {
   bool init();
   void shutdown();
   void start_session(Options login);
+  // The session's options from the login form (the command line's, with the form's account,
+  // server and CA file); *error says what is wrong with the form, if anything.
+  Options login_options(std::string* error) const;
   void stop_session();
   void drain_inbox();
   void handle_window_command(const json& cmd);
