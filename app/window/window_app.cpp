@@ -155,10 +155,10 @@ float WindowApp::detect_scale() const {
 }
 
 bool WindowApp::init() {
-  // With software OpenGL (Mesa's llvmpipe: no GPU, e.g. under Xvfb), rasterizing on the UI
-  // thread costs less than handing our small scenes to llvmpipe's worker threads: measured
-  // 20 % less CPU for the window during a 640x480 call (370 vs 458 ticks in 8 s). Only
-  // llvmpipe reads this; a user's own setting stays.
+  // With software OpenGL (Mesa's llvmpipe: no GPU, e.g. under Xvfb), rasterize on the UI
+  // thread rather than hand our small scenes to llvmpipe's worker threads: one 8 s run of a
+  // 640x480 call measured 370 instead of 458 ticks for the window process, though a later
+  // single benchmark round saw no difference. Only llvmpipe reads this; a user's setting stays.
   setenv("LP_NUM_THREADS", "0", 0);
   if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
     std::cerr << "jcall: cannot open a window: " << SDL_GetError()
