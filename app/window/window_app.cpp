@@ -519,12 +519,45 @@ void WindowApp::apply_input_script() {
     const ImVec2 c((r.x + r.z) / 2, (r.y + r.w) / 2);
     for (std::size_t i = 0; i < 3 && i < input_script_.size(); ++i) {
       input_script_[i].pos = c;
+      input_script_[i].rect = r;
     }
     print({{"event", "ui-clicked"},
            {"target", front.target},
            {"x", c.x},
            {"y", c.y},
            {"t_ms", t_ms()}});
+  }
+  if ((front.kind == InputStep::Kind::kDown || front.kind == InputStep::Kind::kUp) &&
+      !front.target.empty()) {
+    // The layout moved under the pointer between the steps of a click (an event redrew the
+    // screen): the press would land elsewhere, so the click starts again where the widget is
+    // now (at most 3 times).
+    const auto now_at = widgets_.find(front.target);
+    const bool moved =
+        now_at == widgets_.end() || std::memcmp(&now_at->second, &front.rect, sizeof(ImVec4)) != 0;
+    if (moved && front.retries < 3) {
+      const bool was_down = front.kind == InputStep::Kind::kUp;
+      InputStep again = front;
+      again.retries = front.retries + 1;
+      again.waited = 0;
+      if (front.kind == InputStep::Kind::kDown) {
+        input_script_.erase(input_script_.begin(), input_script_.begin() + 2);  // down, up
+      } else {
+        input_script_.pop_front();  // up
+      }
+      std::vector<InputStep> click;
+      for (const auto kind :
+           {InputStep::Kind::kMove, InputStep::Kind::kDown, InputStep::Kind::kUp}) {
+        InputStep step = again;
+        step.kind = kind;
+        click.push_back(std::move(step));
+      }
+      if (was_down) {
+        io.MouseDown[again.key] = false;  // let go where we are first
+      }
+      input_script_.insert(input_script_.begin(), click.begin(), click.end());
+      return;
+    }
   }
   InputStep s = input_script_.front();
   input_script_.pop_front();

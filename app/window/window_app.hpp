@@ -76,6 +76,8 @@ class WindowApp {
     int key = 0;         // SDL scancode, or the mouse button
     std::string target;  // a click's widget, looked up when the pointer moves
     int waited = 0;      // frames waited for the target to stand still
+    ImVec4 rect{};       // where the target was when the pointer moved there
+    int retries = 0;     // clicks started again because the layout moved
     bool ctrl = false, shift = false;
   };
 

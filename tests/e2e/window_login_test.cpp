@@ -69,14 +69,17 @@ class WindowLogin : public ::testing::Test {
     o.argv = {jcall_binary(), "--json", "--exit-after", "90", "--local-address", "127.0.0.1"};
     o.env = {"DISPLAY=" + xvfb_->display(), "XDG_CONFIG_HOME=" + home_ + "/config",
              "XDG_DATA_HOME=" + home_ + "/data", "SDL_AUDIODRIVER=dummy", "JCALL_UI_SCALE=1",
-             // No OpenGL under ASan (see window_test.cpp): SDL's own software renderer.
-             "SDL_RENDER_DRIVER=software",
+             // No OpenGL under ASan (see window_test.cpp): SDL's own software renderer, shown
+             // through X rather than an OpenGL texture.
+             "SDL_RENDER_DRIVER=software", "SDL_FRAMEBUFFER_ACCELERATION=0",
              // No keyring here: the password store falls back to its file.
              "DBUS_SESSION_BUS_ADDRESS="};
     window_ = std::make_unique<Jcall>(std::move(o));
     ASSERT_TRUE(window_->wait_event("window", 30s)) << window_->raw();
   }
 
+  // What the window shows; an empty object when it does not answer (then the test stops at
+  // its next ASSERT: a window that does not answer will not start answering).
   json ui_state() {
     window_->command({{"cmd", "ui-state"}});
     auto s = window_->wait_event("ui-state", 10s);
@@ -108,6 +111,9 @@ class WindowLogin : public ::testing::Test {
   bool login_error_says(const std::string& words) {
     for (int i = 0; i < 50; ++i) {
       const json s = ui_state();
+      if (s.empty()) {
+        return false;  // no answer
+      }
       if (s.value("screen", "") == "login" &&
           s.value("login_error", "").find(words) != std::string::npos) {
         return true;
@@ -126,7 +132,8 @@ class WindowLogin : public ::testing::Test {
 TEST_F(WindowLogin, ErrorsInWordsThenRememberedPasswordSignsInAgain) {
   start_window();
   json first = ui_state();
-  for (int i = 0; i < 50 && !first["widgets"].contains("sign-in"); ++i) {
+  ASSERT_FALSE(first.empty()) << "the window does not answer";
+  for (int i = 0; i < 50 && !first.empty() && !first["widgets"].contains("sign-in"); ++i) {
     std::this_thread::sleep_for(100ms);  // the first frame is being drawn
     first = ui_state();
   }
@@ -140,6 +147,8 @@ TEST_F(WindowLogin, ErrorsInWordsThenRememberedPasswordSignsInAgain) {
   fill("login-server", "127.0.0.1:" + std::to_string(server_->port()));
   fill("login-cafile", server_->other_cafile());
   click("sign-in");
+  // The session ends (the login screen then shows Sign in again, not Cancel).
+  ASSERT_TRUE(window_->wait_event("session-ended", 20s)) << window_->raw();
   EXPECT_TRUE(login_error_says("SHA-256 fingerprint is ")) << window_->raw();
   EXPECT_TRUE(login_error_says("certificate of localhost was rejected")) << window_->raw();
 
@@ -147,6 +156,7 @@ TEST_F(WindowLogin, ErrorsInWordsThenRememberedPasswordSignsInAgain) {
   fill("login-cafile", server_->cafile());
   fill("login-password", "not-her-password");
   click("sign-in");
+  ASSERT_TRUE(window_->wait_event("session-ended", 20s)) << window_->raw();
   EXPECT_TRUE(login_error_says("wrong password")) << window_->raw();
   EXPECT_TRUE(window_->all("connected").empty());
 
@@ -157,7 +167,9 @@ TEST_F(WindowLogin, ErrorsInWordsThenRememberedPasswordSignsInAgain) {
   ASSERT_TRUE(window_->wait_event("connected", 20s)) << window_->raw();
   bool main_screen = false;
   for (int i = 0; i < 50 && !main_screen; ++i) {
-    main_screen = ui_state().value("screen", "") == "main";
+    const json s = ui_state();
+    ASSERT_FALSE(s.empty()) << "the window does not answer";
+    main_screen = s.value("screen", "") == "main";
   }
   EXPECT_TRUE(main_screen);
   ASSERT_TRUE(window_->quit());

@@ -497,7 +497,8 @@ ProsodyServer* WindowTest::server_ = nullptr;
 
 // ------------------------------------------------------------------------------------------
 // 1. A video call from the contact list: bob's bars in the remote video, alice's ball in the
-//    self-view; Mute silences what bob hears and Unmute brings it back.
+//    self-view; Mute silences what bob hears and Unmute brings it back; the keypad's digits
+//    reach bob, the statistics overlay opens, Ctrl+M mutes and unmutes.
 
 TEST_F(WindowTest, VideoCallShowsRemoteBarsAndSelfViewAndMuteSilences) {
   start_bob({"--answer"});
@@ -561,6 +562,31 @@ TEST_F(WindowTest, VideoCallShowsRemoteBarsAndSelfViewAndMuteSilences) {
   st = ui();
   ASSERT_FALSE(st["calls"].empty());
   EXPECT_EQ(st["calls"][0]["muted"], false);
+
+  // The keypad: the digits clicked reach bob in order (RFC 4733).
+  click("dtmf");
+  click("dtmf-5");
+  click("dtmf-#");
+  EXPECT_TRUE(seen(
+      *bob_, [](const json& e) { return e["event"] == "call-dtmf" && e["digit"] == "5"; }, 10s))
+      << bob_->raw();
+  EXPECT_TRUE(seen(
+      *bob_, [](const json& e) { return e["event"] == "call-dtmf" && e["digit"] == "#"; }, 10s))
+      << bob_->raw();
+  // The statistics overlay opens over the video.
+  click("stats");
+  st = ui_until([](const json& s) { return s["widgets"].contains("stats-overlay"); }, 5s, &ok);
+  EXPECT_TRUE(ok) << st["widgets"];
+  // The shortcut Ctrl+M mutes and unmutes like the button.
+  alice_->command({{"cmd", "ui-key"}, {"key", "m"}, {"ctrl", true}});
+  st = ui_until([](const json& s) { return !s["calls"].empty() && s["calls"][0]["muted"] == true; },
+                5s, &ok);
+  EXPECT_TRUE(ok) << "Ctrl+M did not mute: " << st["calls"];
+  alice_->command({{"cmd", "ui-key"}, {"key", "m"}, {"ctrl", true}});
+  st =
+      ui_until([](const json& s) { return !s["calls"].empty() && s["calls"][0]["muted"] == false; },
+               5s, &ok);
+  EXPECT_TRUE(ok) << "Ctrl+M did not unmute: " << st["calls"];
 
   hang_up(sid);
   finish();
