@@ -1078,6 +1078,4 @@ void WindowApp::handle_shortcuts() {
   }
 }
 
-void WindowApp::draw_notices() {}
-
 }  // namespace jcall::app::window

@@ -127,7 +127,6 @@ class WindowApp {
   void draw_incoming_popup();
   void draw_settings();
   void draw_help();
-  void draw_notices();
   void handle_shortcuts();
   // Records the last item's rectangle under `name` (the targets of ui-click).
   void mark(const std::string& name);
@@ -165,7 +164,6 @@ class WindowApp {
   bool show_add_contact_ = false;
   std::string title_;
   int unread_seen_ = 0;
-  int sidebar_tab_ = 0;  // contacts | calls
 
   // Inbox.
   mutable std::mutex inbox_m_;
