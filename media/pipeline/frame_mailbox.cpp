@@ -3,12 +3,14 @@
 // for longer than a few pointer swaps.
 #include "media/pipeline/frame_mailbox.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace jcall::media {
 
 void FrameMailbox::put(VideoFrame frame) {
   std::optional<VideoFrame> replaced;  // freed outside the lock
+  std::shared_ptr<const std::function<void()>> listener;
   {
     const std::lock_guard lock(m_);
     frame.sequence = ++put_;
@@ -17,7 +19,17 @@ void FrameMailbox::put(VideoFrame frame) {
       replaced = std::move(slot_);
     }
     slot_ = std::move(frame);
+    listener = listener_;
   }
+  if (listener) {
+    (*listener)();
+  }
+}
+
+void FrameMailbox::set_listener(std::function<void()> listener) {
+  auto l = listener ? std::make_shared<const std::function<void()>>(std::move(listener)) : nullptr;
+  const std::lock_guard lock(m_);
+  listener_ = std::move(l);
 }
 
 std::optional<VideoFrame> FrameMailbox::take() {
@@ -25,6 +37,16 @@ std::optional<VideoFrame> FrameMailbox::take() {
   std::optional<VideoFrame> frame = std::move(slot_);
   slot_.reset();
   return frame;
+}
+
+void FrameMailbox::set_display_box(int width, int height) {
+  const std::lock_guard lock(m_);
+  display_box_ = {std::max(width, 0), std::max(height, 0)};
+}
+
+std::pair<int, int> FrameMailbox::display_box() const {
+  const std::lock_guard lock(m_);
+  return display_box_;
 }
 
 std::uint64_t FrameMailbox::frames_put() const {

@@ -5,8 +5,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
+#include <utility>
 #include <vector>
 
 namespace jcall::media {
@@ -30,6 +33,17 @@ class FrameMailbox {
   // Any thread (the UI): the newest frame put since the last take(), or nothing.
   std::optional<VideoFrame> take();
 
+  // Called after each put, on the putting thread, outside the lock: short and never
+  // blocking (the UI wakes its loop with it instead of looking for frames on a timer).
+  // Empty: nobody is told.
+  void set_listener(std::function<void()> listener);
+
+  // The UI (any thread): the box, in pixels, the frames are shown in. The media side scales
+  // larger frames down to fit it (display aspect kept, never up) before they are put, so that
+  // neither side handles pixels nobody sees. 0x0 (the default): frames as they come.
+  void set_display_box(int width, int height);
+  std::pair<int, int> display_box() const;
+
   std::uint64_t frames_put() const;
   // Frames replaced before anyone took them (the UI draws slower than frames come).
   std::uint64_t frames_dropped() const;
@@ -39,6 +53,8 @@ class FrameMailbox {
   std::optional<VideoFrame> slot_;
   std::uint64_t put_ = 0;
   std::uint64_t dropped_ = 0;
+  std::pair<int, int> display_box_{0, 0};
+  std::shared_ptr<const std::function<void()>> listener_;
 };
 
 }  // namespace jcall::media

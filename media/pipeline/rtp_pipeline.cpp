@@ -410,6 +410,18 @@ Result<Y4m> load_y4m(const std::string& path) {
   return y;
 }
 
+// A branch to the window scaled to what the window shows (FrameMailbox::display_box): the
+// capsfilter after its scaler, the size entering the scaler, and the size last set. Touched
+// only by the branch's streaming thread (its queue's): the caps probe and the appsink callback.
+struct WindowFit {
+  GstElement* capsfilter = nullptr;
+  const FrameMailbox* mailbox = nullptr;
+  std::optional<VideoLimits> max;  // never larger than this (the self-view); else the source
+  int source_width = 0, source_height = 0;  // square pixels
+  std::pair<int, int> box{-1, -1};          // the mailbox's box the size was made for
+  std::pair<int, int> size{0, 0};
+};
+
 // When the last few frames entered a branch (VideoFrame::decoded_ns), by PTS: a pad probe where
 // the branch starts records, its appsink callback looks up (two streaming threads). A leaky
 // queue of 2, the conversion and the appsink's one buffer hold fewer frames than it keeps.
@@ -521,9 +533,11 @@ struct Stream {
   std::uint32_t loss_window_seq = 0;
   std::uint32_t applied_bps = 0;
   std::shared_ptr<FrameMailbox> mailbox;
-  FrameStamps mailbox_stamps;               // decoded frames entering the window's branch
+  FrameStamps mailbox_stamps;  // decoded frames entering the window's branch
+  WindowFit mailbox_fit;
   std::shared_ptr<FrameMailbox> self_view;  // what we send, small (video_frames)
   FrameStamps self_view_stamps;
+  WindowFit self_view_fit;
   std::int64_t burst_end_ns = 0;      // under am
   std::optional<double> recovery_ms;  // under am
   // Feedback we sent (counted on the RTCP sink's thread) and received (home thread).
@@ -1654,13 +1668,15 @@ class Pipeline final : public RtpPipeline {
   }
 
   // The self-view (video_frames): from the tee after the camera valve (camera off, no frames),
-  // scaled down to fit kSelfViewBox with square pixels, RGBA, the newest frame only. The leaky
-  // queue gives it a thread of its own and drops rather than ever holding the encoder back.
+  // scaled down to fit kSelfViewBox and the window's inset (FrameMailbox::display_box) with
+  // square pixels, RGBA, the newest frame only. The leaky queue gives it a thread of its own
+  // and drops rather than ever holding the encoder back.
   Result<void> build_self_view(Stream& s, GstElement* tee) {
     std::vector<GstElement*> view;
-    if (auto r = append(s, view, {"queue", "videorate", "videoscale", "videoconvert"}); !r) {
+    if (auto r = append(s, view, {"queue", "videorate", "videoconvertscale"}); !r) {
       return r.error();
     }
+    set_window_scaler(view[2]);
     GstElement* queue = view.front();
     // Frames are dropped (never duplicated) down to kSelfViewFps before anything is scaled.
     g_object_set(view[1], "drop-only", TRUE, "max-rate", kSelfViewFps, "skip-to-first", TRUE,
@@ -1683,16 +1699,26 @@ class Pipeline final : public RtpPipeline {
     analysis_.push_back(std::make_unique<OutgoingTag>(OutgoingTag{this, &s}));
     gst_app_sink_set_callbacks(GST_APP_SINK(*vsink), &cb, analysis_.back().get(), nullptr);
     stamp_branch(queue, s.self_view_stamps);
-    // The size follows what is sent (a camera's mode is known once it negotiated): set on the
-    // capsfilter before the caps reach videoscale, in the branch's own thread.
-    GstPad* scale_in = gst_element_get_static_pad(view[2], "sink");
-    gst_pad_add_probe(scale_in, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, &Pipeline::on_self_view_caps,
-                      *fit, nullptr);
-    gst_object_unref(scale_in);
+    s.self_view_fit.capsfilter = *fit;
+    s.self_view_fit.mailbox = s.self_view.get();
+    s.self_view_fit.max = kSelfViewBox;
+    watch_fit(view[2], s.self_view_fit);
     if (auto r = link_chain(view); !r) {
       return r;
     }
     return link(tee, queue);
+  }
+
+  // Scaling and conversion to RGBA in one pass (videoconvertscale), bilinear, with the 4:2:0
+  // chroma taken as it is rather than resampled to full resolution first: for a 1280x720
+  // I420 frame shown in 552x310 pixels that is half the work (600 frames: 0.26 s against
+  // 0.52 s of CPU; the full-size conversion alone took 0.40 s), and on a screen the
+  // difference is not to be seen.
+  // The fitted size keeps the aspect to within a pixel's rounding: stretched by that rather
+  // than given a one-pixel black border.
+  static void set_window_scaler(GstElement* scaler) {
+    gst_util_set_object_arg(G_OBJECT(scaler), "chroma-mode", "none");
+    g_object_set(scaler, "add-borders", FALSE, nullptr);
   }
 
   // Frames entering `branch` (its sink pad) are stamped with the monotonic time.
@@ -1764,14 +1790,20 @@ class Pipeline final : public RtpPipeline {
       // (150 ms: 4-5 frames at 30 fps). With room for only 2, the leaky queue dropped most of
       // them and the window showed about 9 of 30 frames a second. 1 s of room; leaky so that
       // a stalled branch can never hold the decoder.
+      //
+      // Scaled down to the window's video area (FrameMailbox::display_box) as it is converted to
+      // RGBA: a 1280x720 picture shown in 552x310 pixels cost 3.5 % of a core converted whole
+      // (tools/bench/README.md).
       std::vector<GstElement*> ui;
-      if (auto r = append(s, ui, {"queue", "videoconvert"}); !r) {
+      if (auto r = append(s, ui, {"queue", "videoconvertscale"}); !r) {
         return r.error();
       }
+      set_window_scaler(ui[1]);
       g_object_set(ui.front(), "max-size-buffers", 0u, "max-size-time", guint64{GST_SECOND},
                    "max-size-bytes", 0u, nullptr);
       gst_util_set_object_arg(G_OBJECT(ui.front()), "leaky", "downstream");
-      auto rgba = add_capsfilter(s, gst_caps_from_string("video/x-raw,format=RGBA"));
+      auto rgba =
+          add_capsfilter(s, gst_caps_from_string("video/x-raw,format=RGBA,pixel-aspect-ratio=1/1"));
       auto usink = rgba ? add(s, "appsink") : rgba;
       if (!usink) {
         return usink.error();
@@ -1779,6 +1811,9 @@ class Pipeline final : public RtpPipeline {
       ui.push_back(*rgba);
       ui.push_back(*usink);
       stamp_branch(ui.front(), s.mailbox_stamps);
+      s.mailbox_fit.capsfilter = *rgba;
+      s.mailbox_fit.mailbox = s.mailbox.get();
+      watch_fit(ui[1], s.mailbox_fit);
       g_object_set(*usink, "sync", TRUE, "async", FALSE, "enable-last-sample", FALSE, "max-buffers",
                    1u, "drop", TRUE, nullptr);
       GstAppSinkCallbacks ucb{};
@@ -2669,13 +2704,17 @@ class Pipeline final : public RtpPipeline {
   // Decoded video for the window, RGBA, when due (streaming thread).
   static GstFlowReturn on_ui_sample(GstAppSink* sink, gpointer data) noexcept {
     Stream& s = *static_cast<OutgoingTag*>(data)->stream;
-    return deliver_rgba(sink, s.mailbox.get(), s.mailbox_stamps);
+    const GstFlowReturn r = deliver_rgba(sink, s.mailbox.get(), s.mailbox_stamps);
+    refit_if_moved(s.mailbox_fit);
+    return r;
   }
 
   // What we send, small, for the self-view (the self-view branch's thread).
   static GstFlowReturn on_self_view_sample(GstAppSink* sink, gpointer data) noexcept {
     Stream& s = *static_cast<OutgoingTag*>(data)->stream;
-    return deliver_rgba(sink, s.self_view.get(), s.self_view_stamps);
+    const GstFlowReturn r = deliver_rgba(sink, s.self_view.get(), s.self_view_stamps);
+    refit_if_moved(s.self_view_fit);
+    return r;
   }
 
   // An RGBA sample, copied into `box`: handed over now (pts_ns), entered its branch at
@@ -2723,11 +2762,16 @@ class Pipeline final : public RtpPipeline {
     return GST_PAD_PROBE_OK;
   }
 
-  // The caps of what we send reach the self-view's scaler: its capsfilter (`data`) gets the
-  // size that fits kSelfViewBox (display aspect kept, square pixels, never larger).
-  static GstPadProbeReturn on_self_view_caps(GstPad*,
-                                             GstPadProbeInfo* info,
-                                             gpointer data) noexcept {
+  // The branch's scaler (`scaler`) tells `fit` the size it is given: its capsfilter then gets
+  // the size to show before those caps go further.
+  static void watch_fit(GstElement* scaler, WindowFit& fit) {
+    GstPad* in = gst_element_get_static_pad(scaler, "sink");
+    gst_pad_add_probe(in, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, &Pipeline::on_fit_caps, &fit,
+                      nullptr);
+    gst_object_unref(in);
+  }
+
+  static GstPadProbeReturn on_fit_caps(GstPad*, GstPadProbeInfo* info, gpointer data) noexcept {
     GstEvent* ev = gst_pad_probe_info_get_event(info);
     if (ev == nullptr || GST_EVENT_TYPE(ev) != GST_EVENT_CAPS) {
       return GST_PAD_PROBE_OK;
@@ -2739,17 +2783,48 @@ class Pipeline final : public RtpPipeline {
         GST_VIDEO_INFO_HEIGHT(&vi) <= 0) {
       return GST_PAD_PROBE_OK;
     }
+    auto& fit = *static_cast<WindowFit*>(data);
     const int par_n = std::max(GST_VIDEO_INFO_PAR_N(&vi), 1);
     const int par_d = std::max(GST_VIDEO_INFO_PAR_D(&vi), 1);
-    const auto shown_w = static_cast<int>(
-        std::max<std::int64_t>(1, std::int64_t{GST_VIDEO_INFO_WIDTH(&vi)} * par_n / par_d));
-    const auto [w, h] = fit_resolution(shown_w, GST_VIDEO_INFO_HEIGHT(&vi), kSelfViewBox);
-    GstCaps* fitted = gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "RGBA", "width",
-                                          G_TYPE_INT, w, "height", G_TYPE_INT, h,
-                                          "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, nullptr);
-    g_object_set(static_cast<GstElement*>(data), "caps", fitted, nullptr);
-    gst_caps_unref(fitted);
+    fit.source_width = static_cast<int>(std::clamp<std::int64_t>(
+        std::int64_t{GST_VIDEO_INFO_WIDTH(&vi)} * par_n / par_d, 1, 16384));
+    fit.source_height = GST_VIDEO_INFO_HEIGHT(&vi);
+    refit(fit);
     return GST_PAD_PROBE_OK;
+  }
+
+  // After a frame: the window's box changed (a resize, the layout), so the caps follow; the
+  // scaler renegotiates with the next frame.
+  static void refit_if_moved(WindowFit& fit) {
+    if (fit.mailbox != nullptr && fit.mailbox->display_box() != fit.box) {
+      refit(fit);
+    }
+  }
+
+  // The size that fits the source (display aspect kept, square pixels) into the window's box
+  // and the branch's own limit, never larger than the source.
+  static void refit(WindowFit& fit) {
+    if (fit.capsfilter == nullptr || fit.mailbox == nullptr || fit.source_width <= 0 ||
+        fit.source_height <= 0) {
+      return;
+    }
+    fit.box = fit.mailbox->display_box();
+    VideoLimits limits = fit.max.value_or(
+        VideoLimits{.max_width = fit.source_width, .max_height = fit.source_height});
+    if (fit.box.first > 0 && fit.box.second > 0) {
+      limits.max_width = std::min(limits.max_width, fit.box.first);
+      limits.max_height = std::min(limits.max_height, fit.box.second);
+    }
+    const auto size = fit_resolution(fit.source_width, fit.source_height, limits);
+    if (size == fit.size) {
+      return;
+    }
+    fit.size = size;
+    GstCaps* caps = gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "RGBA", "width",
+                                        G_TYPE_INT, size.first, "height", G_TYPE_INT, size.second,
+                                        "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, nullptr);
+    g_object_set(fit.capsfilter, "caps", caps, nullptr);
+    gst_caps_unref(caps);
   }
 
   // What enters the encoder: frames counted, the size and rate from the caps.

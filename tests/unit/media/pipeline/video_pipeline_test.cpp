@@ -9,6 +9,7 @@
 // the machine has two cores. Every wait is bounded.
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -727,6 +728,55 @@ TEST_F(VideoPipelineTest, SelfViewShowsWhatIsSentUntilTheCameraIsOff) {
 
   a_.pipeline->set_camera(true);
   EXPECT_TRUE(wait_until([&] { return self_a->frames_put() >= put_off + 3; }, 5s));
+}
+
+// The window says how many pixels it shows a video in (FrameMailbox::display_box): the frames
+// are scaled down to fit that box (aspect kept, never up) before they reach the mailbox, and
+// follow when it changes during the call; 0x0 gives the frames as they come. A mailbox's
+// listener hears each frame put.
+TEST_F(VideoPipelineTest, WindowFramesFitTheBoxTheWindowShows) {
+  PipelineConfig ca = config("pattern:smpte:640x360@30");
+  PipelineConfig cb = config("pattern:smpte:320x240@15");
+  ca.video_frames = true;
+  cb.video_frames = true;
+  start_pair(negotiate("VP8"), ca, cb);
+  const std::shared_ptr<FrameMailbox> remote_b = b_.pipeline->frames("video");
+  const std::shared_ptr<FrameMailbox> self_a = a_.pipeline->self_view("video");
+  ASSERT_NE(remote_b, nullptr);
+  ASSERT_NE(self_a, nullptr);
+  std::atomic<std::uint64_t> heard{0};
+  remote_b->set_listener([&] { ++heard; });
+  remote_b->set_display_box(200, 300);  // width-bound: 200x112 (even sides)
+  self_a->set_display_box(100, 400);    // 100x56, inside the self-view's own 320x240 limit
+  const auto newest = [&](FrameMailbox& box, int w, int h) {
+    Taken t;
+    return wait_until(
+               [&] {
+                 t.take_from(box);
+                 return t.last && t.last->width == w && t.last->height == h && shows_bars(*t.last);
+               },
+               10s) &&
+           t.bad_times == 0;
+  };
+  EXPECT_TRUE(newest(*remote_b, 200, 112)) << both();
+  EXPECT_TRUE(newest(*self_a, 100, 56)) << both();
+
+  // Height-bound, then larger than the video: never scaled up.
+  remote_b->set_display_box(1000, 90);
+  EXPECT_TRUE(newest(*remote_b, 160, 90)) << both();
+  remote_b->set_display_box(1920, 1080);
+  EXPECT_TRUE(newest(*remote_b, 640, 360)) << both();
+  remote_b->set_display_box(0, 0);
+  self_a->set_display_box(0, 0);
+  EXPECT_TRUE(newest(*remote_b, 640, 360)) << both();
+  EXPECT_TRUE(newest(*self_a, 320, 180)) << both();
+  EXPECT_GE(heard.load(), 3u);
+  EXPECT_LE(heard.load(), remote_b->frames_put());
+  remote_b->set_listener(nullptr);
+  run_for(100ms);  // a call already past the lock when the listener went
+  const std::uint64_t after = heard.load();
+  run_for(500ms);
+  EXPECT_EQ(heard.load(), after);
 }
 
 // A receiver report (RFC 3550 §6.4.2) from `sender` with one block about `ssrc`.

@@ -4,7 +4,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <thread>
+#include <utility>
 
 #include <gtest/gtest.h>
 
@@ -100,6 +102,41 @@ TEST(FrameMailbox, OneProducerOneConsumer) {
   EXPECT_EQ(box.frames_put(), kFrames);
   EXPECT_EQ(taken + box.frames_dropped(), kFrames);
   EXPECT_GE(taken, 1U);
+}
+
+// The listener hears every put, after the frame is in the slot and outside the lock (it may
+// take the frame itself); without one, nobody is called.
+TEST(FrameMailbox, TheListenerIsToldOfEachPutOutsideTheLock) {
+  FrameMailbox box;
+  int calls = 0;
+  std::optional<VideoFrame> seen;
+  box.set_listener([&] {
+    ++calls;
+    seen = box.take();  // would deadlock if called under the lock
+  });
+  box.put(frame(5, 500));
+  EXPECT_EQ(calls, 1);
+  ASSERT_TRUE(seen);
+  EXPECT_EQ(seen->width, 5);
+  box.put(frame(6, 600));
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(box.frames_dropped(), 0U);  // each was taken by the listener
+  box.set_listener(nullptr);
+  box.put(frame(7, 700));
+  EXPECT_EQ(calls, 2);
+  auto f = box.take();
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->width, 7);
+}
+
+// The window's box: 0x0 until set, negative sizes are none.
+TEST(FrameMailbox, TheDisplayBoxIsWhatTheWindowLastSaid) {
+  FrameMailbox box;
+  EXPECT_EQ(box.display_box(), std::make_pair(0, 0));
+  box.set_display_box(552, 310);
+  EXPECT_EQ(box.display_box(), std::make_pair(552, 310));
+  box.set_display_box(-4, 20);
+  EXPECT_EQ(box.display_box(), std::make_pair(0, 20));
 }
 
 }  // namespace
