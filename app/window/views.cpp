@@ -567,12 +567,25 @@ void WindowApp::draw_video(VideoView* remote, VideoView* self, const CallView& c
     fullscreen_ = !fullscreen_;
     SDL_SetWindowFullscreen(window_, fullscreen_ ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
   }
+  // The media side scales the video down to the pixels it is shown in (the conversion and
+  // the drawing then touch only those), so a frame usually fits as it is: drawn 1:1, on whole
+  // pixels. Larger than the source (full screen), the picture is scaled up here.
+  const ImVec2 fb = ImGui::GetIO().DisplayFramebufferScale;
+  if (remote != nullptr && remote->mailbox) {
+    remote->mailbox->set_display_box(static_cast<int>(size.x * fb.x),
+                                     static_cast<int>(size.y * fb.y));
+  }
   const bool has_remote = remote != nullptr && remote->texture != nullptr && c.video;
   if (has_remote) {
     // Scaled to fit, keeping the aspect ratio (letterboxed).
-    const float s = std::min(size.x / remote->width, size.y / remote->height);
-    const ImVec2 d(remote->width * s, remote->height * s);
-    const ImVec2 p(origin.x + (size.x - d.x) / 2, origin.y + (size.y - d.y) / 2);
+    float s = std::min(size.x * fb.x / remote->width, size.y * fb.y / remote->height);
+    if (s >= 1 &&
+        (s * remote->width - remote->width < 2 || s * remote->height - remote->height < 2)) {
+      s = 1;  // made for this box: no scaling
+    }
+    const ImVec2 d(remote->width * s / fb.x, remote->height * s / fb.y);
+    const ImVec2 p(std::floor(origin.x + (size.x - d.x) / 2),
+                   std::floor(origin.y + (size.y - d.y) / 2));
     // Black bars only where the picture does not cover (each covered pixel costs a frame's
     // worth of work under software rendering).
     if (p.y > origin.y + 0.5f) {
@@ -602,11 +615,19 @@ void WindowApp::draw_video(VideoView* remote, VideoView* self, const CallView& c
                 ImGui::GetColorU32(kDim), sub);
   }
   // Self-view, picture in picture, bottom right.
+  const float self_w = std::floor(std::max(120.f * scale_, size.x * 0.24f));
+  if (self != nullptr && self->mailbox) {
+    self->mailbox->set_display_box(static_cast<int>(self_w * fb.x),
+                                   static_cast<int>(size.y * fb.y));
+  }
   if (self != nullptr && self->texture != nullptr && c.video) {
-    const float w = std::max(120.f * scale_, size.x * 0.24f);
+    float w = self_w;
+    if (std::abs(self->width / fb.x - w) < 2) {
+      w = self->width / fb.x;  // made for this width: no scaling
+    }
     const float h = w * self->height / std::max(1, self->width);
     const float m = 10 * scale_;
-    const ImVec2 p(origin.x + size.x - w - m, origin.y + size.y - h - m);
+    const ImVec2 p(std::floor(origin.x + size.x - w - m), std::floor(origin.y + size.y - h - m));
     dl->AddRectFilled(ImVec2(p.x - 2, p.y - 2), ImVec2(p.x + w + 2, p.y + h + 2),
                       IM_COL32(255, 255, 255, 160), 4);
     dl->AddImage(self->texture, p, ImVec2(p.x + w, p.y + h));

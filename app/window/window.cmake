@@ -24,6 +24,7 @@ target_link_libraries(jcall_imgui_sdl PUBLIC PkgConfig::IMGUI PkgConfig::SDL2)
 
 add_library(jcall_window STATIC
   ${CMAKE_CURRENT_LIST_DIR}/ui_model.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/redraw.cpp
   ${CMAKE_CURRENT_LIST_DIR}/ringer.cpp
   ${CMAKE_CURRENT_LIST_DIR}/window_app.cpp
   ${CMAKE_CURRENT_LIST_DIR}/views.cpp)

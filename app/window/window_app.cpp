@@ -154,17 +154,85 @@ float WindowApp::detect_scale() const {
   return std::clamp(std::round(scale * 4) / 4, 1.f, 4.f);
 }
 
+namespace {
+
+// OpenGL renderers that are the CPU: Mesa's llvmpipe, softpipe and the old swrast.
+bool is_software_gl(std::string_view name) {
+  for (std::string_view cpu : {"llvmpipe", "softpipe", "Software Rasterizer", "swrast"}) {
+    if (name.find(cpu) != std::string_view::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+// A GPU draws whole frames for next to nothing: SDL's OpenGL (or GLES) renderer, each frame
+// drawn whole (after a present the back buffer's pixels are undefined). Without one (OpenGL
+// that is Mesa's llvmpipe, as under Xvfb or on a machine without a GPU driver), the CPU pays
+// for every pixel and for the present of the whole window: SDL's software renderer then
+// draws into the window's framebuffer (X11: a shared-memory image that keeps its pixels), and
+// a frame in which only the video changed draws and shows only the video's rectangles. During
+// a 720p call the UI thread measured 12.0 % of a core with llvmpipe drawing whole frames, 2.1 %
+// this way (tools/bench/README.md). SDL_RENDER_DRIVER, when set, decides instead.
+bool WindowApp::create_renderer() {
+  const char* asked = SDL_GetHint(SDL_HINT_RENDER_DRIVER);
+  renderer_ = SDL_CreateRenderer(window_, -1, SDL_RENDERER_ACCELERATED);
+  if (renderer_ != nullptr) {
+    SDL_RendererInfo info{};
+    SDL_GetRendererInfo(renderer_, &info);
+    if (info.name != nullptr && std::string_view(info.name).starts_with("opengl")) {
+      // The renderer's context is current on this thread.
+      using GetString = const unsigned char* (*)(unsigned);
+      constexpr unsigned kGlRenderer = 0x1F01;  // GL_RENDERER
+      if (auto get = reinterpret_cast<GetString>(SDL_GL_GetProcAddress("glGetString"))) {
+        if (const unsigned char* name = get(kGlRenderer)) {
+          gl_renderer_ = reinterpret_cast<const char*>(name);
+        }
+      }
+    }
+  }
+  const bool cpu_gl = (asked == nullptr || *asked == '\0') && is_software_gl(gl_renderer_);
+  if (renderer_ == nullptr || cpu_gl) {
+    if (renderer_ != nullptr) {
+      SDL_DestroyRenderer(renderer_);  // a window has one renderer at a time
+    }
+    // The window's framebuffer as SDL's video driver makes it (X11: shared memory), not
+    // emulated with a texture through OpenGL (llvmpipe again, drawing the whole window).
+    SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
+    renderer_ = SDL_CreateRenderer(window_, -1, SDL_RENDERER_SOFTWARE);
+    if (renderer_ == nullptr) {
+      // A driver without a framebuffer of its own (SDL 2's Wayland): whole frames, through
+      // OpenGL or through SDL's texture-backed framebuffer.
+      SDL_ResetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION);
+      renderer_ = SDL_CreateRenderer(window_, -1,
+                                     cpu_gl ? SDL_RENDERER_ACCELERATED : SDL_RENDERER_SOFTWARE);
+    }
+  }
+  if (renderer_ == nullptr) {
+    return false;
+  }
+  SDL_RendererInfo info{};
+  SDL_GetRendererInfo(renderer_, &info);
+  renderer_name_ = info.name != nullptr ? info.name : "?";
+  software_ = (info.flags & SDL_RENDERER_SOFTWARE) != 0 && renderer_name_ == "software";
+  return true;
+}
+
 bool WindowApp::init() {
-  // With software OpenGL (Mesa's llvmpipe: no GPU, e.g. under Xvfb), rasterize on the UI
-  // thread rather than hand our small scenes to llvmpipe's worker threads: one 8 s run of a
-  // 640x480 call measured 370 instead of 458 ticks for the window process, though a later
-  // single benchmark round saw no difference. Only llvmpipe reads this; a user's setting stays.
+  // Where OpenGL is Mesa's llvmpipe (no GPU, e.g. under Xvfb) the window draws with SDL's
+  // software renderer (create_renderer), but llvmpipe still makes the context that finds out,
+  // and draws when SDL_RENDER_DRIVER asks for OpenGL: on the UI thread rather than on worker
+  // threads of its own (one 8 s run of a 640x480 call, whole frames with llvmpipe: 370 instead
+  // of 458 ticks for the window process). Only llvmpipe reads this; a user's setting stays.
   setenv("LP_NUM_THREADS", "0", 0);
   if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
     std::cerr << "jcall: cannot open a window: " << SDL_GetError()
               << "\n(no display? run with --headless, or set DISPLAY / WAYLAND_DISPLAY)\n";
     return false;
   }
+  frame_event_ = SDL_RegisterEvents(1);  // kNoEvent when SDL has none left
   // Without a display, SDL falls back to its offscreen driver and the window would open where
   // nobody sees it: that is "no display" unless asked for by name (SDL_VIDEODRIVER).
   const char* driver = SDL_GetCurrentVideoDriver();
@@ -190,17 +258,10 @@ bool WindowApp::init() {
     std::cerr << "jcall: cannot open a window: " << SDL_GetError() << "\n";
     return false;
   }
-  renderer_ = SDL_CreateRenderer(window_, -1, SDL_RENDERER_ACCELERATED);
-  if (renderer_ == nullptr) {
-    renderer_ = SDL_CreateRenderer(window_, -1, SDL_RENDERER_SOFTWARE);
-  }
-  if (renderer_ == nullptr) {
+  if (!create_renderer()) {
     std::cerr << "jcall: no renderer for the window: " << SDL_GetError() << "\n";
     return false;
   }
-  SDL_RendererInfo info{};
-  SDL_GetRendererInfo(renderer_, &info);
-  renderer_name_ = info.name != nullptr ? info.name : "?";
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
   ImGuiIO& io = ImGui::GetIO();
@@ -279,13 +340,22 @@ void WindowApp::rebuild_fonts_if_needed() {
   ImGui_ImplSDLRenderer_CreateFontsTexture();
 }
 
+// A call's video leaves the screen: its textures go, its mailboxes stop waking the window.
+void WindowApp::release(Feed& feed) {
+  for (VideoView* v : {&feed.remote, &feed.self}) {
+    if (v->texture != nullptr) {
+      SDL_DestroyTexture(v->texture);
+      v->texture = nullptr;
+    }
+    if (v->mailbox) {
+      v->mailbox->set_listener(nullptr);
+    }
+  }
+}
+
 void WindowApp::shutdown() {
   for (auto& [sid, f] : feeds_) {
-    for (VideoView* v : {&f.remote, &f.self}) {
-      if (v->texture != nullptr) {
-        SDL_DestroyTexture(v->texture);
-      }
-    }
+    release(f);
   }
   feeds_.clear();
   for (SDL_Texture* t : emoji_textures_) {
@@ -412,11 +482,7 @@ void WindowApp::drain_inbox() {
     if (name == "call" && ev.value("state", "") == "ended") {
       auto it = feeds_.find(ev.value("sid", ""));
       if (it != feeds_.end()) {
-        for (VideoView* v : {&it->second.remote, &it->second.self}) {
-          if (v->texture != nullptr) {
-            SDL_DestroyTexture(v->texture);
-          }
-        }
+        release(it->second);
         feeds_.erase(it);
       }
     }
@@ -429,11 +495,20 @@ void WindowApp::drain_inbox() {
     Feed& feed = feeds_[f.sid];
     feed.sid = f.sid;
     feed.content = f.content;
-    if (f.remote && f.remote != feed.remote.mailbox) {
-      feed.remote.mailbox = f.remote;
-    }
-    if (f.self && f.self != feed.self.mailbox) {
-      feed.self.mailbox = f.self;
+    for (auto [view, box] : {std::pair{&feed.remote, f.remote}, std::pair{&feed.self, f.self}}) {
+      if (box && box != view->mailbox) {
+        if (view->mailbox) {
+          view->mailbox->set_listener(nullptr);
+        }
+        view->mailbox = box;
+        view->mailbox->set_listener([type = frame_event_, pending = frame_wake_pending_] {
+          if (!pending->exchange(true)) {  // one wake-up event waiting at most
+            SDL_Event e{};
+            e.type = type;
+            SDL_PushEvent(&e);
+          }
+        });
+      }
     }
   }
   if (devices) {
@@ -618,6 +693,9 @@ bool WindowApp::present_video(VideoView& v) {
     // big-endian ones): SDL_PIXELFORMAT_RGBA32 names exactly that.
     v.texture = SDL_CreateTexture(renderer_, SDL_PIXELFORMAT_RGBA32, SDL_TEXTUREACCESS_STREAMING,
                                   f->width, f->height);
+    if (v.texture != nullptr) {
+      SDL_SetTextureBlendMode(v.texture, SDL_BLENDMODE_NONE);  // opaque: a copy, not a blend
+    }
     v.width = f->width;
     v.height = f->height;
   }
@@ -625,6 +703,7 @@ bool WindowApp::present_video(VideoView& v) {
     return false;
   }
   SDL_UpdateTexture(v.texture, nullptr, f->rgba.data(), f->width * 4);
+  updated_textures_.push_back(v.texture);
   v.pending_decoded_ns = f->decoded_ns != 0 ? f->decoded_ns : f->pts_ns;
   v.pending_put_ns = f->pts_ns;
   return true;
@@ -675,15 +754,19 @@ json WindowApp::ui_state() const {
   s["login_error"] = login_error_;
   int w = 0, h = 0;
   SDL_GetWindowSize(window_, &w, &h);
-  s["window"] = {{"width", w},
-                 {"height", h},
-                 {"scale", scale_},
-                 {"renderer", renderer_name_},
-                 {"fullscreen", fullscreen_},
-                 {"title", title_},
-                 {"fps", fps_},
-                 {"frames", frames_},
-                 {"frame_ms", summary_of(frame_ms_)}};
+  s["window"] = {
+      {"width", w},
+      {"height", h},
+      {"scale", scale_},
+      {"renderer", renderer_name_},
+      {"gl_renderer", gl_renderer_},
+      {"redraws",
+       {{"full", full_frames_}, {"partial", partial_frames_}, {"skipped", skipped_frames_}}},
+      {"fullscreen", fullscreen_},
+      {"title", title_},
+      {"fps", fps_},
+      {"frames", frames_},
+      {"frame_ms", summary_of(frame_ms_)}};
   json widgets = json::object();
   for (const auto& [name, r] : widgets_) {
     widgets[name] = {r.x, r.y, r.z, r.w};
@@ -818,30 +901,63 @@ void WindowApp::frame() {
   ImGui::Render();
   widgets_previous_.swap(widgets_);
   widgets_.swap(widgets_building_);
-  // The main view has no background of its own: the clear paints it (a clear costs next to
-  // nothing, a full-window textured quad is most of a frame under software OpenGL).
+  ImDrawData* draw_data = ImGui::GetDrawData();
+  RedrawPlan plan = redraw_.plan(*draw_data, updated_textures_);
+  updated_textures_.clear();
+  if (!software_ && (plan.kind == RedrawPlan::Kind::kPartial || !pending_screenshots_.empty())) {
+    plan.kind = RedrawPlan::Kind::kFull;  // OpenGL keeps no pixels after a present
+  }
+  // The main view has no background of its own: the clear (or a fill of the part drawn
+  // again) paints it, which costs less than a full-window quad.
   const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
   SDL_SetRenderDrawColor(renderer_, static_cast<Uint8>(bg.x * 255), static_cast<Uint8>(bg.y * 255),
                          static_cast<Uint8>(bg.z * 255), 255);
-  SDL_RenderClear(renderer_);
-  ImGui_ImplSDLRenderer_RenderDrawData(ImGui::GetDrawData());
+  std::vector<SDL_Rect> dirty;
+  if (plan.kind == RedrawPlan::Kind::kFull) {
+    SDL_RenderClear(renderer_);
+    ImGui_ImplSDLRenderer_RenderDrawData(draw_data);
+  } else if (plan.kind == RedrawPlan::Kind::kPartial) {
+    const std::vector<ImVec4> clips = save_clip_rects(*draw_data);
+    for (const PixelRect& r : plan.rects) {
+      const SDL_Rect& d = dirty.emplace_back(SDL_Rect{r.x, r.y, r.w, r.h});
+      SDL_RenderSetClipRect(renderer_, &d);
+      SDL_RenderFillRect(renderer_, &d);
+      restore_clip_rects(*draw_data, clips);
+      clip_draw_data(*draw_data, r);
+      ImGui_ImplSDLRenderer_RenderDrawData(draw_data);
+    }
+    SDL_RenderSetClipRect(renderer_, nullptr);
+  }
   for (const auto& path : pending_screenshots_) {
-    take_screenshot(path);
+    take_screenshot(path);  // software: the framebuffer holds the whole frame in every case
   }
   pending_screenshots_.clear();
-  SDL_RenderPresent(renderer_);
+  if (plan.kind == RedrawPlan::Kind::kFull) {
+    SDL_RenderPresent(renderer_);
+    ++full_frames_;
+  } else if (plan.kind == RedrawPlan::Kind::kPartial) {
+    SDL_RenderFlush(renderer_);
+    SDL_UpdateWindowSurfaceRects(window_, dirty.data(), static_cast<int>(dirty.size()));
+    ++partial_frames_;
+  } else {
+    ++skipped_frames_;
+  }
+  const bool shown = plan.kind != RedrawPlan::Kind::kNothing;
   const std::int64_t presented = mono_ns();
   for (auto& [sid, f] : feeds_) {
     for (VideoView* v : {&f.remote, &f.self}) {
       if (v->pending_decoded_ns != 0) {
-        if (v == &f.remote) {
+        if (shown && v == &f.remote) {
           push_bounded(video_latency_ms_, (presented - v->pending_decoded_ns) / 1e6);
           push_bounded(ui_latency_ms_, (presented - v->pending_put_ns) / 1e6);
         }
-        ++v->presented;
+        v->presented += shown ? 1 : 0;
         v->pending_decoded_ns = 0;
       }
     }
+  }
+  if (!shown) {
+    return;  // nothing on screen changed: no frame
   }
   ++frames_;
   ++fps_window_frames_;
@@ -889,6 +1005,7 @@ int WindowApp::run() {
   }
   print({{"event", "window"},
          {"renderer", renderer_name_},
+         {"gl_renderer", gl_renderer_},
          {"scale", scale_},
          {"fonts", fonts_->describe()},
          {"t_ms", t_ms()}});
@@ -901,21 +1018,30 @@ int WindowApp::run() {
     if (exit_at && Clock::now() >= *exit_at) {
       break;  // --exit-after: the session logs out below
     }
-    // Wait for input, or until the next thing to show: 60 Hz while a call shows video (the
-    // mailboxes are checked, frames drawn only when new), a tick a second for clocks, else
-    // idle.
-    const bool video = !feeds_.empty();
-    const int wait_ms = redraws_wanted_ > 0 || !input_script_.empty() ? 0 : video ? 8 : 100;
+    // Wait for input, a video frame (the mailboxes' listeners push an event), or the tick a
+    // second for clocks.
+    const bool poll_video = !feeds_.empty() && frame_event_ == kNoEvent;  // no event to spare
+    const int wait_ms = redraws_wanted_ > 0 || !input_script_.empty() ? 0 : poll_video ? 8 : 100;
     SDL_Event e;
     bool input = false;
     if (SDL_WaitEventTimeout(&e, wait_ms) != 0) {
       do {
+        if (e.type == frame_event_) {
+          frame_wake_pending_->store(false);
+          continue;  // a video frame came: update_video() below takes it
+        }
         ImGui_ImplSDL2_ProcessEvent(&e);
         if (e.type == SDL_QUIT) {
           quit_ = true;
         }
         if (e.type == SDL_WINDOWEVENT && e.window.event == SDL_WINDOWEVENT_CLOSE) {
           quit_ = true;
+        }
+        if (e.type == SDL_WINDOWEVENT && (e.window.event == SDL_WINDOWEVENT_EXPOSED ||
+                                          e.window.event == SDL_WINDOWEVENT_SIZE_CHANGED ||
+                                          e.window.event == SDL_WINDOWEVENT_SHOWN ||
+                                          e.window.event == SDL_WINDOWEVENT_RESTORED)) {
+          redraw_.invalidate();  // the window's pixels are to be shown (again) whole
         }
         input = true;
       } while (SDL_PollEvent(&e) != 0);

@@ -2,7 +2,14 @@
 // (signaling thread) and the media engine (media thread) run beside it; the window never waits
 // on either. It receives the session's JSON events and video feeds through a queue drained
 // once per frame, sends the user's actions as the session's JSON commands, and takes decoded
-// video from the per-stream latest-frame mailboxes.
+// video from the per-stream latest-frame mailboxes: each tells the window (an SDL event) when a
+// frame came, and is told the pixels its video is shown in, so that the media side scales the
+// frames down to that before converting them.
+//
+// Drawing: with a GPU, SDL's OpenGL renderer draws each changed frame whole. Without one (Mesa's
+// llvmpipe), SDL's software renderer draws into the window's framebuffer, and a frame in which
+// only the video changed draws and shows only the video's rectangles (redraw.hpp). A frame
+// whose draw data and textures did not change is not drawn at all.
 //
 // With --json the window is scriptable like the headless mode: its events go to stdout and
 // stdin takes the same commands, plus the window's own:
@@ -15,6 +22,7 @@
 // keys), so the widgets act exactly as for a person.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -36,6 +44,7 @@
 #include "app/store/history.hpp"
 #include "app/store/secrets.hpp"
 #include "app/window/fonts.hpp"
+#include "app/window/redraw.hpp"
 #include "app/window/ringer.hpp"
 #include "app/window/ui_model.hpp"
 #include "media/pipeline/devices.hpp"
@@ -89,6 +98,8 @@ class WindowApp {
   void print(const json& ev);                 // stdout with --json (any thread)
 
   bool init();
+  bool create_renderer();
+  void release(Feed& feed);
   void shutdown();
   void start_session(Options login);
   // The session's options from the login form (the command line's, with the form's account,
@@ -151,6 +162,14 @@ class WindowApp {
   SDL_Window* window_ = nullptr;
   SDL_Renderer* renderer_ = nullptr;
   std::string renderer_name_;
+  std::string
+      gl_renderer_;  // OpenGL's own name for what draws (e.g. "llvmpipe (LLVM 15.0.6, 256 bits)")
+  // SDL's software renderer drawing into the window's framebuffer, which keeps its pixels
+  // between presents: a frame draws and shows only what changed (see redraw.hpp).
+  bool software_ = false;
+  RedrawTracker redraw_;
+  std::vector<ImTextureID> updated_textures_;  // since the last frame shown
+  std::uint64_t full_frames_ = 0, partial_frames_ = 0, skipped_frames_ = 0;
   std::unique_ptr<FontManager> fonts_;
   std::vector<SDL_Texture*> emoji_textures_;
   Ringer ringer_;
@@ -174,6 +193,11 @@ class WindowApp {
   std::mutex print_m_;
 
   std::map<std::string, Feed> feeds_;  // by sid
+  // The event a mailbox's listener pushes when a frame came (media threads), and whether one
+  // is already waiting in SDL's queue.
+  static constexpr std::uint32_t kNoEvent = 0xFFFFFFFF;
+  std::uint32_t frame_event_ = kNoEvent;
+  std::shared_ptr<std::atomic<bool>> frame_wake_pending_ = std::make_shared<std::atomic<bool>>();
   std::vector<media::DeviceInfo> devices_;
   json devices_sent_;
   std::string devices_note_;

@@ -508,16 +508,31 @@ TEST_F(WindowTest, VideoCallShowsRemoteBarsAndSelfViewAndMuteSilences) {
   const json s = video_presented(10);
   EXPECT_EQ(s["window"]["renderer"], "software") << s["window"];
   const json& v = s["video"][0];
-  EXPECT_EQ(v["remote"]["width"], 640) << v;
-  EXPECT_EQ(v["remote"]["height"], 480) << v;
+  // The window's frames come scaled down to the pixels the video is shown in (bob sends
+  // 640x480, 4:3: alice decodes that, see her statistics) and are drawn as they are.
+  const int frame_w = v["remote"]["width"].get<int>();
+  const int frame_h = v["remote"]["height"].get<int>();
+  EXPECT_LE(frame_w, 640) << v;
+  EXPECT_LE(frame_h, 480) << v;
+  EXPECT_NEAR(static_cast<double>(frame_w) / frame_h, 4.0 / 3.0, 0.02) << v;
+  auto decoded = alice_->wait_event("call-stats", 5s);
+  ASSERT_TRUE(decoded);
+  bool decoded_640x480 = false;
+  for (const auto& st : field(*decoded, "streams")) {
+    const json video = field(st, "video");
+    decoded_640x480 |= field(video, "width") == 640 && field(video, "height") == 480;
+  }
+  EXPECT_TRUE(decoded_640x480) << *decoded;
 
   auto img = screenshot("video-call");
   ASSERT_TRUE(img);
   const auto remote = widget(s, "remote-video", *img);
   const auto self = widget(s, "self-view", *img);
   ASSERT_TRUE(remote && self) << s["widgets"];
-  // The remote picture keeps bob's 4:3.
+  // The remote picture keeps bob's 4:3, pixel for pixel the frame the window got.
   EXPECT_NEAR(static_cast<double>(remote->w()) / remote->h(), 4.0 / 3.0, 0.03) << *remote;
+  EXPECT_EQ(remote->w(), frame_w) << *remote;
+  EXPECT_EQ(remote->h(), frame_h) << *remote;
   EXPECT_TRUE(shows_smpte_bars(*img, *remote));
   // The self-view shows alice's ball (a light disc on black): not uniform, and not the bars.
   const auto [lo, hi] = luma_range(*img, self->inset(3));

@@ -186,9 +186,12 @@ struct Run {
   int received_width = 0, received_height = 0;
   // The window only.
   std::string renderer;
+  std::string gl_renderer;  // what OpenGL would have drawn with (the window chooses by it)
   int window_width = 0, window_height = 0;
   double frames_per_s = 0;     // frames drawn
   double presented_per_s = 0;  // remote video frames presented
+  double partial_per_s = 0;    // frames that drew only the video's rectangles
+  double full_per_s = 0;       // frames drawn whole
   json frame_ms;               // ui-state's summaries at the end of the window
   json latency_ms;
   json ui_latency_ms;  // due (handed to the mailbox) -> on screen: the window's own share
@@ -320,6 +323,7 @@ Run one_run(const ProsodyServer& server,
       die("the window did not open on " + x.display() + ":\n" + alice.raw());
     }
     r.renderer = w->value("renderer", "?");
+    r.gl_renderer = w->value("gl_renderer", "");
   }
   online(alice, "alice");
   const pid_t alice_pid = new_child(with_bob, children_named("jcall"));
@@ -366,6 +370,12 @@ Run one_run(const ProsodyServer& server,
     r.frames_per_s =
         (number_at(ui1, {"window", "frames"}) - number_at(ui0, {"window", "frames"})) / ui_s;
     r.presented_per_s = (presented(ui1) - presented(ui0)) / ui_s;
+    r.partial_per_s = (number_at(ui1, {"window", "redraws", "partial"}) -
+                       number_at(ui0, {"window", "redraws", "partial"})) /
+                      ui_s;
+    r.full_per_s = (number_at(ui1, {"window", "redraws", "full"}) -
+                    number_at(ui0, {"window", "redraws", "full"})) /
+                   ui_s;
     r.frame_ms = ui1["window"].value("frame_ms", json());
     r.latency_ms = ui1.value("video_latency_ms", json());
     r.ui_latency_ms = ui1.value("ui_latency_ms", json());
@@ -479,13 +489,14 @@ int bench(const Settings& s) {
           r.sent_height);
       if (in_window) {
         std::printf(
-            "; %s, %dx%d: %.1f frames/s drawn, %.1f remote frames/s presented, frame %.2f ms "
-            "median / %.2f p95, decode->present %.2f ms median / %.2f p95 (due->present %.2f / "
-            "%.2f)",
-            r.renderer.c_str(), r.window_width, r.window_height, r.frames_per_s, r.presented_per_s,
-            json_number(r.frame_ms, "median"), json_number(r.frame_ms, "p95"),
-            json_number(r.latency_ms, "median"), json_number(r.latency_ms, "p95"),
-            json_number(r.ui_latency_ms, "median"), json_number(r.ui_latency_ms, "p95"));
+            "; %s, %dx%d: %.1f frames/s drawn (%.1f video only, %.1f whole), %.1f remote frames/s "
+            "presented, frame %.2f ms median / %.2f p95, decode->present %.2f ms median / %.2f "
+            "p95 (due->present %.2f / %.2f)",
+            r.renderer.c_str(), r.window_width, r.window_height, r.frames_per_s, r.partial_per_s,
+            r.full_per_s, r.presented_per_s, json_number(r.frame_ms, "median"),
+            json_number(r.frame_ms, "p95"), json_number(r.latency_ms, "median"),
+            json_number(r.latency_ms, "p95"), json_number(r.ui_latency_ms, "median"),
+            json_number(r.ui_latency_ms, "p95"));
       }
       std::printf("\n");
       (in_window ? w : h) = std::move(r);
@@ -576,6 +587,8 @@ int bench(const Settings& s) {
                       {"callee_percent", {round2(h.callee.percent), round2(w.callee.percent)}},
                       {"xvfb_percent", round2(w.xvfb.percent)},
                       {"window_frames_per_s", round1(w.frames_per_s)},
+                      {"redraws_per_s",
+                       {{"video_only", round1(w.partial_per_s)}, {"whole", round1(w.full_per_s)}}},
                       {"presented_per_s", round1(w.presented_per_s)},
                       {"decoded_per_s", round1(w.decoded_per_s)},
                       {"frame_ms", w.frame_ms},
@@ -591,6 +604,7 @@ int bench(const Settings& s) {
       {"received", std::to_string(window.front().received_width) + "x" +
                        std::to_string(window.front().received_height)},
       {"renderer", window.front().renderer},
+      {"gl_renderer", window.front().gl_renderer},
       {"window_size", std::to_string(window.front().window_width) + "x" +
                           std::to_string(window.front().window_height)},
       {"window_env", s.window_env},

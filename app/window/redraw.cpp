@@ -1,0 +1,175 @@
+#include "app/window/redraw.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace jcall::app::window {
+namespace {
+
+template <typename T>
+void append(std::vector<std::byte>& out, const T& value) {
+  const auto* p = reinterpret_cast<const std::byte*>(&value);
+  out.insert(out.end(), p, p + sizeof(T));
+}
+
+void append_bytes(std::vector<std::byte>& out, const void* data, std::size_t size) {
+  const auto* p = static_cast<const std::byte*>(data);
+  out.insert(out.end(), p, p + size);
+}
+
+// Everything in the draw data that decides the pixels, except the textures' contents.
+void snapshot(const ImDrawData& dd, std::vector<std::byte>& out) {
+  out.clear();
+  append(out, dd.DisplayPos);
+  append(out, dd.DisplaySize);
+  append(out, dd.FramebufferScale);
+  append(out, dd.CmdListsCount);
+  for (int n = 0; n < dd.CmdListsCount; ++n) {
+    const ImDrawList& list = *dd.CmdLists[n];
+    append(out, list.VtxBuffer.Size);
+    append_bytes(out, list.VtxBuffer.Data, sizeof(ImDrawVert) * list.VtxBuffer.Size);
+    append(out, list.IdxBuffer.Size);
+    append_bytes(out, list.IdxBuffer.Data, sizeof(ImDrawIdx) * list.IdxBuffer.Size);
+    append(out, list.CmdBuffer.Size);
+    for (const ImDrawCmd& cmd : list.CmdBuffer) {
+      append(out, cmd.ClipRect);
+      append(out, cmd.TextureId);
+      append(out, cmd.VtxOffset);
+      append(out, cmd.IdxOffset);
+      append(out, cmd.ElemCount);
+      append(out, cmd.UserCallback);
+      append(out, cmd.UserCallbackData);
+    }
+  }
+}
+
+PixelRect unite(const PixelRect& a, const PixelRect& b) {
+  if (a.empty()) {
+    return b;
+  }
+  if (b.empty()) {
+    return a;
+  }
+  const int x0 = std::min(a.x, b.x), y0 = std::min(a.y, b.y);
+  const int x1 = std::max(a.x + a.w, b.x + b.w), y1 = std::max(a.y + a.h, b.y + b.h);
+  return {x0, y0, x1 - x0, y1 - y0};
+}
+
+bool overlap(const PixelRect& a, const PixelRect& b) {
+  return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+}
+
+}  // namespace
+
+PixelRect texture_cover(const ImDrawData& dd, ImTextureID texture) {
+  ImVec2 lo(INFINITY, INFINITY), hi(-INFINITY, -INFINITY);
+  for (int n = 0; n < dd.CmdListsCount; ++n) {
+    const ImDrawList& list = *dd.CmdLists[n];
+    for (const ImDrawCmd& cmd : list.CmdBuffer) {
+      if (cmd.UserCallback != nullptr || cmd.TextureId != texture || cmd.ElemCount == 0) {
+        continue;
+      }
+      ImVec2 a(INFINITY, INFINITY), b(-INFINITY, -INFINITY);
+      for (unsigned i = cmd.IdxOffset; i < cmd.IdxOffset + cmd.ElemCount; ++i) {
+        const ImVec2 p = list.VtxBuffer[static_cast<int>(cmd.VtxOffset + list.IdxBuffer[i])].pos;
+        a = ImVec2(std::min(a.x, p.x), std::min(a.y, p.y));
+        b = ImVec2(std::max(b.x, p.x), std::max(b.y, p.y));
+      }
+      a = ImVec2(std::max(a.x, cmd.ClipRect.x), std::max(a.y, cmd.ClipRect.y));
+      b = ImVec2(std::min(b.x, cmd.ClipRect.z), std::min(b.y, cmd.ClipRect.w));
+      if (b.x <= a.x || b.y <= a.y) {
+        continue;
+      }
+      lo = ImVec2(std::min(lo.x, a.x), std::min(lo.y, a.y));
+      hi = ImVec2(std::max(hi.x, b.x), std::max(hi.y, b.y));
+    }
+  }
+  if (hi.x <= lo.x || hi.y <= lo.y) {
+    return {};
+  }
+  // Framebuffer pixels, rounded outwards, within the framebuffer.
+  const ImVec2 s = dd.FramebufferScale;
+  const int fb_w = static_cast<int>(dd.DisplaySize.x * s.x);
+  const int fb_h = static_cast<int>(dd.DisplaySize.y * s.y);
+  const int x0 = std::clamp(static_cast<int>(std::floor((lo.x - dd.DisplayPos.x) * s.x)), 0, fb_w);
+  const int y0 = std::clamp(static_cast<int>(std::floor((lo.y - dd.DisplayPos.y) * s.y)), 0, fb_h);
+  const int x1 = std::clamp(static_cast<int>(std::ceil((hi.x - dd.DisplayPos.x) * s.x)), 0, fb_w);
+  const int y1 = std::clamp(static_cast<int>(std::ceil((hi.y - dd.DisplayPos.y) * s.y)), 0, fb_h);
+  return {x0, y0, x1 - x0, y1 - y0};
+}
+
+void clip_draw_data(ImDrawData& dd, const PixelRect& rect) {
+  const ImVec2 s = dd.FramebufferScale;
+  const ImVec4 r(dd.DisplayPos.x + rect.x / s.x, dd.DisplayPos.y + rect.y / s.y,
+                 dd.DisplayPos.x + (rect.x + rect.w) / s.x,
+                 dd.DisplayPos.y + (rect.y + rect.h) / s.y);
+  for (int n = 0; n < dd.CmdListsCount; ++n) {
+    for (ImDrawCmd& cmd : dd.CmdLists[n]->CmdBuffer) {
+      ImVec4& c = cmd.ClipRect;
+      c = ImVec4(std::max(c.x, r.x), std::max(c.y, r.y), std::min(c.z, r.z), std::min(c.w, r.w));
+      if (c.z < c.x || c.w < c.y) {
+        c.z = c.x;  // empty: the backend skips the command
+        c.w = c.y;
+      }
+    }
+  }
+}
+
+std::vector<ImVec4> save_clip_rects(const ImDrawData& dd) {
+  std::vector<ImVec4> saved;
+  for (int n = 0; n < dd.CmdListsCount; ++n) {
+    for (const ImDrawCmd& cmd : dd.CmdLists[n]->CmdBuffer) {
+      saved.push_back(cmd.ClipRect);
+    }
+  }
+  return saved;
+}
+
+void restore_clip_rects(ImDrawData& dd, const std::vector<ImVec4>& saved) {
+  std::size_t i = 0;
+  for (int n = 0; n < dd.CmdListsCount; ++n) {
+    for (ImDrawCmd& cmd : dd.CmdLists[n]->CmdBuffer) {
+      if (i < saved.size()) {
+        cmd.ClipRect = saved[i++];
+      }
+    }
+  }
+}
+
+RedrawPlan RedrawTracker::plan(const ImDrawData& dd, std::span<const ImTextureID> updated) {
+  snapshot(dd, current_);
+  const bool same = !previous_.empty() && previous_.size() == current_.size() &&
+                    std::memcmp(previous_.data(), current_.data(), current_.size()) == 0;
+  previous_.swap(current_);
+  if (!same) {
+    return {RedrawPlan::Kind::kFull, {}};
+  }
+  std::vector<PixelRect> rects;
+  for (ImTextureID t : updated) {
+    PixelRect r = texture_cover(dd, t);
+    if (r.empty()) {
+      continue;
+    }
+    // Overlapping rectangles become one (drawing a pixel twice would be wasted work, and
+    // their bounding box may overlap a third).
+    for (bool merged = true; merged;) {
+      merged = false;
+      for (auto it = rects.begin(); it != rects.end(); ++it) {
+        if (overlap(*it, r)) {
+          r = unite(*it, r);
+          rects.erase(it);
+          merged = true;
+          break;
+        }
+      }
+    }
+    rects.push_back(r);
+  }
+  if (rects.empty()) {
+    return {RedrawPlan::Kind::kNothing, {}};
+  }
+  return {RedrawPlan::Kind::kPartial, std::move(rects)};
+}
+
+}  // namespace jcall::app::window
