@@ -99,18 +99,47 @@ PixelRect texture_cover(const ImDrawData& dd, ImTextureID texture) {
   return {x0, y0, x1 - x0, y1 - y0};
 }
 
+// The pixels a clip range covers as Dear ImGui's SDL_Renderer backend (1.86) computes them:
+// the range in framebuffer pixels clamped to the framebuffer, its start truncated, its width
+// truncated (not its end). [first, last) in pixels; empty when last <= first.
+std::pair<int, int> backend_pixels(float lo, float hi, float offset, float scale, int size) {
+  const float a = std::max((lo - offset) * scale, 0.f);
+  const float b = std::min((hi - offset) * scale, static_cast<float>(size));
+  if (b <= a) {
+    return {0, 0};
+  }
+  const int first = static_cast<int>(a);
+  return {first, first + static_cast<int>(b - a)};
+}
+
 void clip_draw_data(ImDrawData& dd, const PixelRect& rect) {
   const ImVec2 s = dd.FramebufferScale;
-  const ImVec4 r(dd.DisplayPos.x + rect.x / s.x, dd.DisplayPos.y + rect.y / s.y,
-                 dd.DisplayPos.x + (rect.x + rect.w) / s.x,
-                 dd.DisplayPos.y + (rect.y + rect.h) / s.y);
+  const ImVec2 off = dd.DisplayPos;
+  const int fb_w = static_cast<int>(dd.DisplaySize.x * s.x);
+  const int fb_h = static_cast<int>(dd.DisplaySize.y * s.y);
+  // Each command's pixels as a whole frame draws them, cut to `rect`, given back as a clip
+  // rectangle that the backend turns into exactly those pixels: a pixel's edge plus a small
+  // margin, so that dividing by the scale and multiplying again cannot land below it.
+  auto cut = [](std::pair<int, int> px, int lo, int hi, float offset, float scale) {
+    const int first = std::max(px.first, lo);
+    const int last = std::min(px.second, hi);
+    if (last <= first) {
+      return std::pair{offset, offset};  // empty
+    }
+    return std::pair{offset + (static_cast<float>(first) + 0.001f) / scale,
+                     offset + (static_cast<float>(last) + 0.002f) / scale};
+  };
   for (int n = 0; n < dd.CmdListsCount; ++n) {
     for (ImDrawCmd& cmd : dd.CmdLists[n]->CmdBuffer) {
       ImVec4& c = cmd.ClipRect;
-      c = ImVec4(std::max(c.x, r.x), std::max(c.y, r.y), std::min(c.z, r.z), std::min(c.w, r.w));
-      if (c.z < c.x || c.w < c.y) {
-        c.z = c.x;  // empty: the backend skips the command
-        c.w = c.y;
+      const auto [x0, x1] =
+          cut(backend_pixels(c.x, c.z, off.x, s.x, fb_w), rect.x, rect.x + rect.w, off.x, s.x);
+      const auto [y0, y1] =
+          cut(backend_pixels(c.y, c.w, off.y, s.y, fb_h), rect.y, rect.y + rect.h, off.y, s.y);
+      if (x1 <= x0 || y1 <= y0) {
+        c = ImVec4(x0, y0, x0, y0);  // empty: the backend skips the command
+      } else {
+        c = ImVec4(x0, y0, x1, y1);
       }
     }
   }

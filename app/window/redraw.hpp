@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include <imgui.h>
@@ -50,9 +51,13 @@ class RedrawTracker {
 // box within the command's clip rectangle), as one rectangle; empty when it is not drawn.
 PixelRect texture_cover(const ImDrawData& draw_data, ImTextureID texture);
 
-// Limits every command to `rect` (framebuffer pixels): a backend that honours the commands'
-// clip rectangles then draws only there.
+// Limits every command to `rect` (framebuffer pixels): Dear ImGui's SDL_Renderer backend then
+// draws, of each command, exactly the pixels it draws in a whole frame that lie in `rect`
+// (its clip rectangles are cut on its own pixel rounding, at any framebuffer scale).
 void clip_draw_data(ImDrawData& draw_data, const PixelRect& rect);
+
+// The pixels [first, last) the backend derives from a clip range [lo, hi) in one axis.
+std::pair<int, int> backend_pixels(float lo, float hi, float offset, float scale, int size);
 
 // The commands' clip rectangles, to draw the same draw data clipped to several rectangles.
 std::vector<ImVec4> save_clip_rects(const ImDrawData& draw_data);

@@ -198,16 +198,16 @@ bool WindowApp::create_renderer() {
     if (renderer_ != nullptr) {
       SDL_DestroyRenderer(renderer_);  // a window has one renderer at a time
     }
-    // The window's framebuffer as SDL's video driver makes it (X11: shared memory), not
-    // emulated with a texture through OpenGL (llvmpipe again, drawing the whole window).
-    SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
+    if (cpu_gl) {
+      // The window's framebuffer as SDL's video driver makes it (X11: shared memory), not
+      // emulated with a texture through OpenGL (llvmpipe again, drawing the whole window).
+      SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
+    }
     renderer_ = SDL_CreateRenderer(window_, -1, SDL_RENDERER_SOFTWARE);
-    if (renderer_ == nullptr) {
-      // A driver without a framebuffer of its own (SDL 2's Wayland): whole frames, through
-      // OpenGL or through SDL's texture-backed framebuffer.
-      SDL_ResetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION);
-      renderer_ = SDL_CreateRenderer(window_, -1,
-                                     cpu_gl ? SDL_RENDERER_ACCELERATED : SDL_RENDERER_SOFTWARE);
+    if (renderer_ == nullptr && cpu_gl) {
+      // A video driver without a framebuffer of its own (SDL 2's Wayland): llvmpipe after
+      // all, drawing whole frames.
+      renderer_ = SDL_CreateRenderer(window_, -1, SDL_RENDERER_ACCELERATED);
     }
   }
   if (renderer_ == nullptr) {
@@ -710,8 +710,9 @@ bool WindowApp::present_video(VideoView& v) {
 }
 
 bool WindowApp::update_video() {
-  // A redraw costs the same whatever changed, so the self-view rides along with the remote
-  // video's frames; alone (no remote frame for 100 ms) it is drawn at most 15 times a second.
+  // The self-view rides along with the remote video's frames (one frame drawn, not two);
+  // alone (no remote frame for 100 ms) it is drawn as its frames come (at most 15 a second,
+  // media/pipeline: kSelfViewFps). Its frame waits in the mailbox meanwhile.
   const auto now = Clock::now();
   bool fresh = false;
   for (auto& [sid, f] : feeds_) {
@@ -721,12 +722,9 @@ bool WindowApp::update_video() {
     }
   }
   const bool remote_idle = now - last_remote_frame_ > std::chrono::milliseconds(100);
-  if (fresh || (remote_idle && now - last_self_frame_ > std::chrono::milliseconds(66))) {
+  if (fresh || remote_idle) {
     for (auto& [sid, f] : feeds_) {
-      if (present_video(f.self)) {
-        fresh = true;
-        last_self_frame_ = now;
-      }
+      fresh = present_video(f.self) || fresh;
     }
   }
   return fresh;

@@ -234,7 +234,7 @@ class WindowApp {
   std::uint64_t fps_window_frames_ = 0;
   double fps_ = 0;
   std::uint64_t redraws_wanted_ = 2;
-  std::chrono::steady_clock::time_point last_remote_frame_{}, last_self_frame_{};
+  std::chrono::steady_clock::time_point last_remote_frame_{};
   std::uint64_t last_revision_ = 0;
   std::int64_t last_second_ = 0;
 };

@@ -2,8 +2,11 @@
 // font, the foreground draw list), no renderer; textures are plain ids.
 #include "app/window/redraw.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -155,15 +158,17 @@ TEST_F(RedrawTest, ClippingLimitsEveryCommandAndIsUndone) {
   int inside = 0, skipped = 0;
   for (int n = 0; n < dd.CmdListsCount; ++n) {
     for (const ImDrawCmd& cmd : dd.CmdLists[n]->CmdBuffer) {
-      const ImVec4& c = cmd.ClipRect;
-      if (c.z <= c.x || c.w <= c.y) {
+      // The pixels the backend draws of the command (framebuffer 800x600 at scale 1).
+      const auto [x0, x1] = backend_pixels(cmd.ClipRect.x, cmd.ClipRect.z, 0, 1, 800);
+      const auto [y0, y1] = backend_pixels(cmd.ClipRect.y, cmd.ClipRect.w, 0, 1, 600);
+      if (x1 <= x0 || y1 <= y0) {
         ++skipped;  // empty: the backend draws nothing of it
         continue;
       }
-      EXPECT_GE(c.x, 100);
-      EXPECT_GE(c.y, 50);
-      EXPECT_LE(c.z, 300);
-      EXPECT_LE(c.w, 150);
+      EXPECT_GE(x0, 100);
+      EXPECT_GE(y0, 50);
+      EXPECT_LE(x1, 300);
+      EXPECT_LE(y1, 150);
       ++inside;
     }
   }
@@ -175,10 +180,63 @@ TEST_F(RedrawTest, ClippingLimitsEveryCommandAndIsUndone) {
   for (int n = 0; n < dd.CmdListsCount; ++n) {
     for (const ImDrawCmd& cmd : dd.CmdLists[n]->CmdBuffer) {
       EXPECT_EQ(cmd.ClipRect.x, saved[i].x);
+      EXPECT_EQ(cmd.ClipRect.y, saved[i].y);
+      EXPECT_EQ(cmd.ClipRect.z, saved[i].z);
       EXPECT_EQ(cmd.ClipRect.w, saved[i].w);
       ++i;
     }
   }
+}
+
+// A partial redraw draws, of each command, exactly the pixels a whole frame draws inside the
+// rectangle, by the backend's own rounding: with clip rectangles off the pixel grid and at
+// framebuffer scales that are not whole numbers.
+TEST_F(RedrawTest, ClippingKeepsTheBackendsPixelsAtAnyScale) {
+  for (const float scale : {1.f, 1.25f, 1.5f, 2.f}) {
+    ImDrawData& dd = frame(
+        [](ImDrawList& dl) {
+          dl.PushClipRect(ImVec2(10.5f, 20.25f), ImVec2(200.75f, 100.5f));
+          dl.AddRectFilled(ImVec2(0, 0), ImVec2(800, 600), IM_COL32_WHITE);
+          dl.PopClipRect();
+          dl.PushClipRect(ImVec2(0, 0), ImVec2(33.3f, 47.7f));
+          dl.AddImage(texture(2), ImVec2(0, 0), ImVec2(800, 600));
+          dl.PopClipRect();
+          call(dl, "bob");
+        },
+        scale);
+    const int fb_w = static_cast<int>(800 * scale), fb_h = static_cast<int>(600 * scale);
+    const std::vector<ImVec4> whole = save_clip_rects(dd);
+    for (const PixelRect rect : {PixelRect{0, 0, 150, 60}, PixelRect{13, 27, 101, 33},
+                                 PixelRect{40, 0, 7, 500}, PixelRect{300, 300, 10, 10}}) {
+      restore_clip_rects(dd, whole);
+      clip_draw_data(dd, rect);
+      const std::vector<ImVec4> cut = save_clip_rects(dd);
+      ASSERT_EQ(cut.size(), whole.size());
+      for (std::size_t i = 0; i < whole.size(); ++i) {
+        const auto full_x = backend_pixels(whole[i].x, whole[i].z, 0, scale, fb_w);
+        const auto full_y = backend_pixels(whole[i].y, whole[i].w, 0, scale, fb_h);
+        std::pair<int, int> want_x{std::max(full_x.first, rect.x),
+                                   std::min(full_x.second, rect.x + rect.w)};
+        std::pair<int, int> want_y{std::max(full_y.first, rect.y),
+                                   std::min(full_y.second, rect.y + rect.h)};
+        const auto got_x = backend_pixels(cut[i].x, cut[i].z, 0, scale, fb_w);
+        const auto got_y = backend_pixels(cut[i].y, cut[i].w, 0, scale, fb_h);
+        const bool want_empty = want_x.second <= want_x.first || want_y.second <= want_y.first;
+        const bool got_empty = got_x.second <= got_x.first || got_y.second <= got_y.first;
+        ASSERT_EQ(got_empty, want_empty) << "scale " << scale << ", command " << i;
+        if (!want_empty) {
+          EXPECT_EQ(got_x, want_x) << "scale " << scale << ", command " << i;
+          EXPECT_EQ(got_y, want_y) << "scale " << scale << ", command " << i;
+        }
+      }
+    }
+  }
+}
+
+TEST(BackendPixels, TruncatesTheStartAndTheWidthWithinTheFramebuffer) {
+  EXPECT_EQ(backend_pixels(10.5f, 20.f, 0, 1, 100), std::make_pair(10, 19));  // width 9.5 -> 9
+  EXPECT_EQ(backend_pixels(-5, 50, 0, 2, 80), std::make_pair(0, 80));         // clamped
+  EXPECT_EQ(backend_pixels(30, 30, 0, 1, 100), std::make_pair(0, 0));         // empty
 }
 
 }  // namespace
