@@ -486,7 +486,8 @@ json UiModel::to_json() const {
   }
   json history = json::array();
   for (const auto& r : call_history_) {
-    history.push_back({{"peer", r.peer},
+    history.push_back({{"sid", r.sid},
+                       {"peer", r.peer},
                        {"direction", r.direction},
                        {"video", r.video},
                        {"outcome", r.outcome},

@@ -364,11 +364,15 @@ void WindowApp::draw_main() {
 void WindowApp::draw_sidebar(float width) {
   ImGui::BeginChild("##sidebar", ImVec2(width, 0), true);
   if (ImGui::BeginTabBar("##tabs")) {
-    if (ImGui::BeginTabItem("Contacts")) {
+    const bool contacts = ImGui::BeginTabItem("Contacts");
+    mark("tab-contacts");
+    if (contacts) {
       draw_contacts();
       ImGui::EndTabItem();
     }
-    if (ImGui::BeginTabItem("Calls")) {
+    const bool calls = ImGui::BeginTabItem("Calls");
+    mark("tab-calls");
+    if (calls) {
       draw_call_history();
       ImGui::EndTabItem();
     }
@@ -379,11 +383,9 @@ void WindowApp::draw_sidebar(float width) {
 
 void WindowApp::draw_contacts() {
   if (ImGui::Button("+ Add contact", ImVec2(-1, 0))) {
-    show_add_contact_ = true;
-    ImGui::OpenPopup("Add contact");
+    show_add_contact_ = true;  // the popup is drawn (once) by draw_main
   }
   mark("add-contact");
-  draw_add_contact_popup();
   for (const std::string& jid : std::vector<std::string>(model_->subscription_requests().begin(),
                                                          model_->subscription_requests().end())) {
     ImGui::PushID(jid.c_str());
@@ -422,6 +424,7 @@ void WindowApp::draw_contacts() {
       if (ImGui::MenuItem("Remove contact")) {
         send({{"cmd", "roster-remove"}, {"jid", c->jid}});
       }
+      mark("remove-contact:" + c->jid);
       if (ImGui::MenuItem("Ask to see presence again")) {
         send({{"cmd", "subscribe"}, {"to", c->jid}});
       }
@@ -538,6 +541,7 @@ void WindowApp::draw_call_history() {
     if (ImGui::SmallButton("Call back")) {
       call(r.peer, r.video);
     }
+    mark("call-back:" + r.sid);
     ImGui::Separator();
     ImGui::PopID();
   }

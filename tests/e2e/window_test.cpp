@@ -10,7 +10,11 @@
 //   2. a chat message typed during the call reaches bob and comes back delivered (XEP-0184);
 //      a CJK message reaches bob intact and its line in the chat has glyphs drawn;
 //   3. an incoming call rings (the ringtone plays on SDL's dummy audio driver) and is accepted
-//      from the popup, and a second one is rejected from it, which ends it on both sides.
+//      from the popup, and a second one is rejected from it, which ends it on both sides;
+//   4. Camera off/on and Hold/Resume reach bob (no video, silence, XEP-0167 hold), and the
+//      ended call is in the Calls tab, from which Call back calls again;
+//   5. requests to see alice's presence are approved and denied from the sidebar, and a
+//      contact is added with the Add contact popup and removed from its context menu.
 // The screenshots stay in the build tree (JCALL_ARTEFACTS_DIR) and their paths are printed.
 #include <algorithm>
 #include <chrono>
@@ -266,7 +270,10 @@ class WindowTest : public ::testing::Test {
       std::cerr << error << "\n";
     }
     ProsodyServer::Options options;
-    options.accounts = {{"alice", "alice-pw-1"}, {"bob", "bob-pw-2"}};
+    options.accounts = {{"alice", "alice-pw-1"},
+                        {"bob", "bob-pw-2"},
+                        {"carol", "carol-pw-3"},
+                        {"dave", "dave-pw-4"}};
     server_ = ProsodyServer::start(options, &error).release();
     std::filesystem::create_directories(JCALL_ARTEFACTS_DIR);
   }
@@ -285,10 +292,14 @@ class WindowTest : public ::testing::Test {
 
   // alice with the window: her XDG dirs in the test's temp dir, SDL's dummy audio driver (the
   // ringer really runs), the ball pattern and a 440 Hz tone as what she sends.
-  void start_alice() {
-    auto options = jcall_command(*server_, "alice@localhost/window", "alice-pw-1",
-                                 {"--auto-approve", "--video-source", "pattern:ball",
-                                  "--audio-source", "tone:440", "--audio-sink", "none"},
+  // With auto_approve false, requests to see her presence wait for her answer in the window.
+  void start_alice(bool auto_approve = true) {
+    std::vector<std::string> args = {"--video-source", "pattern:ball", "--audio-source",
+                                     "tone:440",       "--audio-sink", "none"};
+    if (auto_approve) {
+      args.insert(args.begin(), "--auto-approve");
+    }
+    auto options = jcall_command(*server_, "alice@localhost/window", "alice-pw-1", args,
                                  std::nullopt, /*window=*/true);
     options.env.push_back("DISPLAY=" + xvfb_->display());
     options.env.push_back("XDG_CONFIG_HOME=" + home_.path() + "/config");
@@ -346,6 +357,38 @@ class WindowTest : public ::testing::Test {
     return std::nullopt;
   }
 
+  // How many events of j have been read: arriving(j, mark(j), ...) looks only at later ones.
+  std::size_t mark(Jcall& j) {
+    j.pump();
+    return j.events().size();
+  }
+
+  // An event of j read after its first `from` events (see mark) that satisfies pred, waiting
+  // (bounded) for it; the other process's output is read meanwhile.
+  std::optional<json> arriving(Jcall& j,
+                               std::size_t from,
+                               const std::function<bool(const json&)>& pred,
+                               std::chrono::milliseconds timeout = 20s) {
+    Jcall* other = &j == alice_.get() ? bob_.get() : alice_.get();
+    const auto deadline = Clock::now() + timeout;
+    for (;;) {
+      const auto& events = j.events();
+      for (std::size_t i = from; i < events.size(); ++i) {
+        if (pred(events[i])) {
+          return events[i];
+        }
+      }
+      from = std::max(from, events.size());
+      if (Clock::now() >= deadline) {
+        return std::nullopt;
+      }
+      j.wait_for([](const json&) { return false; }, 200ms);
+      if (other != nullptr) {
+        other->pump();
+      }
+    }
+  }
+
   // The window's ui-state now.
   json ui() {
     alice_->command({{"cmd", "ui-state"}});
@@ -375,9 +418,10 @@ class WindowTest : public ::testing::Test {
     return s;
   }
 
-  // Clicks a widget of the window as a user would; the window confirms.
-  void click(const std::string& target) {
-    alice_->command({{"cmd", "ui-click"}, {"target", target}});
+  // Clicks a widget of the window as a user would (the left button, or "right"); the window
+  // confirms.
+  void click(const std::string& target, const std::string& button = "left") {
+    alice_->command({{"cmd", "ui-click"}, {"target", target}, {"button", button}});
     auto e = alice_->wait_for(
         [&](const json& e) {
           return (e["event"] == "ui-clicked" && e["target"] == target) ||
@@ -770,6 +814,233 @@ TEST_F(WindowTest, IncomingCallAcceptedThenRejectedFromPopup) {
   EXPECT_TRUE(ok) << "after rejecting: incoming_call " << s["incoming_call"] << " ringer "
                   << s["ringer"];
   EXPECT_FALSE(s["widgets"].contains("reject")) << s["widgets"];
+  finish();
+}
+
+// ------------------------------------------------------------------------------------------
+// 4. The call's other controls: Camera off stops what bob receives, Camera on brings it back;
+//    Hold tells bob (XEP-0167 hold) and silences what he hears, Resume undoes both; after the
+//    hang-up the Calls tab lists the call, answered, with its length, and Call back calls again.
+
+// What j printed, without the (long) ui-state dumps.
+std::string not_ui_state(const Jcall& j) {
+  std::string out;
+  for (const auto& e : j.events()) {
+    if (e["event"] != "ui-state") {
+      out += e.dump() + "\n";
+    }
+  }
+  return out;
+}
+
+// bob's count of alice's video frames decoded, from one call-stats event (nullopt: none).
+std::optional<double> frames_decoded(const json& stats) {
+  for (const auto& s : field(stats, "streams")) {
+    const json n = field(field(s, "video"), "frames_decoded");
+    if (n.is_number()) {
+      return n.get<double>();
+    }
+  }
+  return std::nullopt;
+}
+
+TEST_F(WindowTest, CameraAndHoldFromTheControlsThenTheCallIsInTheHistory) {
+  start_bob({"--answer"});
+  start_alice();
+  const std::string sid = video_call_from_contacts();
+  ASSERT_FALSE(sid.empty());
+  video_presented(5);
+
+  // bob's counts of alice's decoded frames in the next `n` statistics (about 1 s apart) that
+  // arrive from now on.
+  auto next_counts = [&](std::size_t n) {
+    std::vector<double> counts;
+    const std::size_t from = mark(*bob_);
+    arriving(*bob_, from, [&](const json& e) {
+      if (e["event"] == "call-stats") {
+        counts.push_back(frames_decoded(e).value_or(-1));
+      }
+      return counts.size() >= n;
+    });
+    return counts;
+  };
+  auto moving = [](const std::vector<double>& c) { return c.size() >= 2 && c.back() > c.front(); };
+  std::vector<double> counts = next_counts(2);
+  ASSERT_TRUE(moving(counts)) << "bob decodes no video from alice\n" << bob_->raw();
+
+  click("camera");
+  bool ok = false;
+  json st = ui_until(
+      [](const json& s) { return !s["calls"].empty() && s["calls"][0]["camera_on"] == false; }, 5s,
+      &ok);
+  EXPECT_TRUE(ok) << "Camera off did not turn the camera off: " << st["calls"];
+  (void)next_counts(2);     // what was on its way when the camera went off
+  counts = next_counts(3);  // then two seconds of nothing
+  ASSERT_EQ(counts.size(), 3u) << bob_->raw();
+  EXPECT_EQ(counts.front(), counts.back()) << "bob still decodes video with the camera off";
+  click("camera");
+  st = ui_until(
+      [](const json& s) { return !s["calls"].empty() && s["calls"][0]["camera_on"] == true; }, 5s,
+      &ok);
+  EXPECT_TRUE(ok) << "Camera on did not turn the camera on: " << st["calls"];
+  (void)next_counts(1);
+  EXPECT_TRUE(moving(next_counts(2))) << "bob decodes no video after Camera on\n" << bob_->raw();
+
+  // Hold: bob is told and what he hears goes silent; Resume: told again, and loud again. Only
+  // what arrives after each click counts.
+  auto peer_info = [](const std::string& info) {
+    return [info](const json& e) {
+      return e["event"] == "call-media" && e["what"] == "peer-info" && e["info"] == info;
+    };
+  };
+  auto level = [](bool loud) {
+    return [loud](const json& e) {
+      const auto l = e["event"] == "call-stats" ? received_level(e) : std::nullopt;
+      return l && (loud ? *l > -40 : *l < -60);
+    };
+  };
+  std::size_t from = mark(*bob_);
+  click("hold");
+  EXPECT_TRUE(arriving(*bob_, from, peer_info("hold"), 10s)) << bob_->raw();
+  EXPECT_TRUE(arriving(*bob_, from, level(false), 15s)) << "bob still hears alice on hold\n"
+                                                        << bob_->raw();
+  st = ui_until(
+      [](const json& s) { return !s["calls"].empty() && s["calls"][0]["on_hold"] == true; }, 5s,
+      &ok);
+  EXPECT_TRUE(ok) << st["calls"];
+  from = mark(*bob_);
+  click("hold");
+  EXPECT_TRUE(arriving(*bob_, from, peer_info("unhold"), 10s)) << bob_->raw();
+  EXPECT_TRUE(arriving(*bob_, from, level(true), 15s)) << "bob does not hear alice after Resume\n"
+                                                       << bob_->raw();
+
+  hang_up(sid);
+  click("tab-calls");
+  json record;
+  st = ui_until(
+      [&](const json& s) {
+        for (const auto& r : s["call_history"]) {
+          if (r["sid"] == sid) {
+            record = r;
+          }
+        }
+        return record.is_object() && s["widgets"].contains("call-back:" + sid);
+      },
+      5s, &ok);
+  ASSERT_TRUE(ok) << "the Calls tab does not list the call: " << st["call_history"] << "\n"
+                  << st["widgets"];
+  EXPECT_EQ(record["peer"], kBob) << record;
+  EXPECT_EQ(record["direction"], "outgoing") << record;
+  EXPECT_EQ(record["video"], true) << record;
+  EXPECT_EQ(record["outcome"], "answered") << record;
+  EXPECT_GT(record["duration_ms"].get<std::int64_t>(), 1000) << record;
+  auto shot = screenshot("call-history");
+  EXPECT_TRUE(shot);
+
+  click("call-back:" + sid);
+  auto again = seen(
+      *alice_, [&](const json& e) { return call_state("active")(e) && e["sid"] != sid; }, 30s);
+  ASSERT_TRUE(again) << "Call back did not call bob again\n" << alice_->raw();
+  EXPECT_EQ(field(*again, "direction"), "outgoing") << *again;
+  hang_up((*again)["sid"]);
+  finish();
+}
+
+// ------------------------------------------------------------------------------------------
+// 5. Contacts from the sidebar: carol's request to see alice's presence is approved from the
+//    window (alice asks back), dave's is denied; a contact added with the Add contact popup
+//    appears, asked, and "Remove contact" from its context menu removes it.
+
+TEST_F(WindowTest, SubscriptionRequestsAndContactsFromTheSidebar) {
+  start_alice(/*auto_approve=*/false);
+  Jcall carol(*server_, "carol@localhost/x", "carol-pw-3", {"--auto-approve"});
+  online(carol);
+  Jcall dave(*server_, "dave@localhost/x", "dave-pw-4", {});
+  online(dave);
+  // An event of `j` within 15 s, alice's output read meanwhile.
+  auto heard = [&](Jcall& j, const std::function<bool(const json&)>& pred) {
+    const auto deadline = Clock::now() + 15s;
+    while (Clock::now() < deadline) {
+      if (auto e = j.wait_for(pred, 200ms)) {
+        return e;
+      }
+      alice_->pump();
+    }
+    return std::optional<json>();
+  };
+  auto subscription = [](const std::string& type) {
+    return [type](const json& e) {
+      return e["event"] == "subscription" && e["type"] == type &&
+             field(e, "from").get<std::string>().starts_with(kAlice);
+    };
+  };
+
+  carol.command({{"cmd", "subscribe"}, {"to", kAlice}});
+  dave.command({{"cmd", "subscribe"}, {"to", kAlice}});
+  bool ok = false;
+  json st = ui_until(
+      [](const json& s) {
+        return s["widgets"].contains("approve:carol@localhost") &&
+               s["widgets"].contains("deny:dave@localhost");
+      },
+      20s, &ok);
+  ASSERT_TRUE(ok) << "no requests in the sidebar: " << st["subscription_requests"] << "\n"
+                  << st["widgets"];
+  auto shot = screenshot("subscription-requests");
+  EXPECT_TRUE(shot);
+
+  click("approve:carol@localhost");
+  EXPECT_TRUE(heard(carol, subscription("subscribed"))) << carol.raw();
+  // alice asked back and carol approves by herself: a contact both ways, online.
+  st = ui_until(
+      [](const json& s) {
+        for (const auto& c : s["contacts"]) {
+          if (c["jid"] == "carol@localhost") {
+            return c["subscription"] == "both" && c["show"] != "offline";
+          }
+        }
+        return false;
+      },
+      15s, &ok);
+  EXPECT_TRUE(ok) << "carol is not a contact both ways: " << st["contacts"];
+
+  click("deny:dave@localhost");
+  EXPECT_TRUE(heard(dave, subscription("unsubscribed"))) << dave.raw();
+  st = ui_until(
+      [](const json& s) {
+        return s["subscription_requests"].empty() && !s["widgets"].contains("deny:dave@localhost");
+      },
+      5s, &ok);
+  EXPECT_TRUE(ok) << st["subscription_requests"];
+  for (const auto& c : st["contacts"]) {
+    if (c["jid"] == "dave@localhost") {
+      EXPECT_NE(c["subscription"], "from") << "dave may see alice's presence: " << c;
+      EXPECT_NE(c["subscription"], "both") << c;
+    }
+  }
+
+  // Add contact: the address typed into the popup, then Add.
+  const std::string erin = "erin@localhost";
+  click("add-contact");
+  click("add-jid");
+  alice_->command({{"cmd", "ui-type"}, {"text", erin}});
+  click("add-confirm");
+  st = ui_until([&](const json& s) { return s["widgets"].contains("contact:" + erin); }, 10s, &ok);
+  ASSERT_TRUE(ok) << "erin was not added: " << st["contacts"] << "\n" << not_ui_state(*alice_);
+  // Remove contact, from the row's context menu (right click).
+  click("contact:" + erin, "right");
+  click("remove-contact:" + erin);
+  st = ui_until(
+      [&](const json& s) {
+        return std::none_of(s["contacts"].begin(), s["contacts"].end(),
+                            [&](const json& c) { return c["jid"] == erin; }) &&
+               !s["widgets"].contains("contact:" + erin);
+      },
+      10s, &ok);
+  EXPECT_TRUE(ok) << "erin is still a contact: " << st["contacts"];
+
+  EXPECT_EQ(carol.quit(), 0);
+  EXPECT_EQ(dave.quit(), 0);
   finish();
 }
 
