@@ -5,7 +5,7 @@
 if(NOT TARGET PkgConfig::STB)
   pkg_check_modules(STB REQUIRED IMPORTED_TARGET stb)
 endif()
-add_executable(jcall_e2e_window_tests e2e/window_test.cpp support/xvfb_fixture.cpp)
+add_executable(jcall_e2e_window_tests e2e/window_test.cpp)
 target_link_libraries(jcall_e2e_window_tests PRIVATE jcall_test_process PkgConfig::STB
   GTest::gtest_main)
 target_compile_definitions(jcall_e2e_window_tests PRIVATE

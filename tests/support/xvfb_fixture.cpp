@@ -10,14 +10,12 @@
 #include <fcntl.h>
 #include <fstream>
 #include <poll.h>
-#include <spawn.h>
 #include <sstream>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 #include <vector>
-
-extern char** environ;
 
 namespace jcall::test {
 namespace {
@@ -60,6 +58,20 @@ void stop(pid_t pid) {
   }
 }
 
+// The first executable `name` in PATH, or "".
+std::string find_in_path(const std::string& name) {
+  const char* env = std::getenv("PATH");
+  std::stringstream dirs(env != nullptr ? env : "/usr/local/bin:/usr/bin:/bin");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    const std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+    if (::access(candidate.c_str(), X_OK) == 0) {
+      return candidate;
+    }
+  }
+  return "";
+}
+
 }  // namespace
 
 std::unique_ptr<XvfbServer> XvfbServer::start(int width,
@@ -76,9 +88,9 @@ std::unique_ptr<XvfbServer> XvfbServer::start(int width,
   };
 
   std::string log_template = "/tmp/jcall-xvfb-XXXXXX";
-  const int log_fd = ::mkstemp(log_template.data());
+  const int log_fd = ::mkostemp(log_template.data(), O_CLOEXEC);
   if (log_fd < 0) {
-    return fail(std::string("mkstemp: ") + std::strerror(errno));
+    return fail(std::string("mkostemp: ") + std::strerror(errno));
   }
   server->log_path_ = log_template;
   int pipe_fds[2] = {-1, -1};
@@ -87,13 +99,6 @@ std::unique_ptr<XvfbServer> XvfbServer::start(int width,
     return fail(std::string("pipe2: ") + std::strerror(errno));
   }
 
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, log_fd, STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, log_fd, STDERR_FILENO);
-  // dup2 onto a fixed number clears O_CLOEXEC on the copy; the originals close at exec.
-  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], kDisplayFd);
   const std::string screen = std::to_string(width) + "x" + std::to_string(height) + "x24";
   // The unix socket stays: X clients (SDL) connect through it. No TCP listener.
   std::vector<std::string> args = {
@@ -103,15 +108,39 @@ std::unique_ptr<XvfbServer> XvfbServer::start(int width,
     argv.push_back(a.data());
   }
   argv.push_back(nullptr);
-  pid_t pid = -1;
-  const int rc = ::posix_spawnp(&pid, "Xvfb", &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
+  const std::string path = find_in_path("Xvfb");
+  if (path.empty()) {
+    ::close(log_fd);
+    ::close(pipe_fds[0]);
+    ::close(pipe_fds[1]);
+    return fail("no Xvfb in PATH (tools/install-deps installs the xvfb package)");
+  }
+  // fork + exec rather than posix_spawn, to ask the kernel to stop Xvfb if we die first
+  // (PR_SET_PDEATHSIG: an interrupted test or benchmark leaves no X server behind). Between
+  // the two only async-signal-safe calls: everything above is ready before the fork.
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    if (::prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || ::getppid() != parent) {
+      ::_exit(126);  // the parent is already gone
+    }
+    const int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (null < 0 || ::dup2(null, STDIN_FILENO) < 0 || ::dup2(log_fd, STDOUT_FILENO) < 0 ||
+        ::dup2(log_fd, STDERR_FILENO) < 0 || ::dup2(pipe_fds[1], kDisplayFd) < 0 ||
+        ::fcntl(kDisplayFd, F_SETFD, 0) != 0) {
+      ::_exit(126);
+    }
+    // The copies on 0, 1, 2 and kDisplayFd stay open in Xvfb (dup2 clears close-on-exec, and
+    // the fcntl for when the pipe's end already was kDisplayFd); the originals close at exec.
+    ::execv(path.c_str(), argv.data());
+    ::_exit(127);
+  }
+  const int fork_errno = errno;
   ::close(log_fd);
   ::close(pipe_fds[1]);
-  if (rc != 0) {
+  if (pid < 0) {
     ::close(pipe_fds[0]);
-    return fail(std::string("posix_spawnp Xvfb: ") + std::strerror(rc) +
-                " (tools/install-deps installs the xvfb package)");
+    return fail(std::string("fork: ") + std::strerror(fork_errno));
   }
   server->pid_ = pid;
 

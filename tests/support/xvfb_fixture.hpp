@@ -1,6 +1,7 @@
-// Test support: a private X server (Xvfb) for the window's end-to-end tests. It picks a free
-// display itself (-displayfd: the server writes the number it took once it accepts clients),
-// listens on its unix socket only (no TCP), and is stopped and reaped by the destructor.
+// Test support: a private X server (Xvfb) for the window's end-to-end tests and benchmark. It
+// picks a free display itself (-displayfd: the server writes the number it took once it
+// accepts clients), listens on its unix socket only (no TCP), is stopped and reaped by the
+// destructor, and is stopped by the kernel if the process that started it dies first.
 #pragma once
 
 #include <chrono>

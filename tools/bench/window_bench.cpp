@@ -37,23 +37,17 @@
 // result. Target <= 1.2 (the "UI overhead <= 1.2x"). Prints a table, then one JSON
 // object as its last line (also written to --json-out).
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <cmath>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <map>
 #include <optional>
-#include <poll.h>
 #include <set>
 #include <string>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 #include <vector>
@@ -63,6 +57,7 @@
 #include "bench_common.hpp"
 #include "support/jcall_process.hpp"
 #include "support/prosody_fixture.hpp"
+#include "support/xvfb_fixture.hpp"
 
 namespace {
 
@@ -73,6 +68,7 @@ using ojson = nlohmann::ordered_json;  // output: keys in the order written
 using jcall::test::ChildProcess;
 using jcall::test::Jcall;
 using jcall::test::ProsodyServer;
+using jcall::test::XvfbServer;
 using namespace std::chrono_literals;
 
 constexpr double kTargetRatio = 1.2;
@@ -96,68 +92,6 @@ std::vector<std::string> with(std::vector<std::string> a, const std::vector<std:
 double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
-
-// --- a private X server ------------------------------------------------------------------------
-
-// Xvfb on the first free display: it writes the display number to the pipe we give it with
-// -displayfd once it accepts clients. It dies with us (PR_SET_PDEATHSIG), also when die() exits.
-class Xvfb {
- public:
-  Xvfb(int width, int height) {
-    int fds[2];
-    if (pipe(fds) != 0) {
-      die("pipe failed");
-    }
-    const std::string screen = std::to_string(width) + "x" + std::to_string(height) + "x24";
-    const std::string fd = std::to_string(fds[1]);
-    pid_ = fork();
-    if (pid_ < 0) {
-      die("fork failed");
-    }
-    if (pid_ == 0) {
-      prctl(PR_SET_PDEATHSIG, SIGTERM);
-      close(fds[0]);
-      const int null = open("/dev/null", O_WRONLY);
-      dup2(null, STDOUT_FILENO);
-      dup2(null, STDERR_FILENO);
-      execlp("Xvfb", "Xvfb", "-displayfd", fd.c_str(), "-screen", "0", screen.c_str(), "-nolisten",
-             "tcp", static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    close(fds[1]);
-    std::string number;
-    const auto deadline = Clock::now() + 20s;
-    while (Clock::now() < deadline) {
-      pollfd p{fds[0], POLLIN, 0};
-      if (poll(&p, 1, 200) <= 0) {
-        continue;
-      }
-      char c = 0;
-      if (read(fds[0], &c, 1) != 1 || c == '\n') {
-        break;
-      }
-      number += c;
-    }
-    close(fds[0]);
-    if (number.empty()) {
-      die("Xvfb did not start (is the xvfb package installed?)");
-    }
-    display_ = ":" + number;
-  }
-  ~Xvfb() {
-    kill(pid_, SIGTERM);
-    waitpid(pid_, nullptr, 0);
-  }
-  Xvfb(const Xvfb&) = delete;
-  Xvfb& operator=(const Xvfb&) = delete;
-
-  const std::string& display() const { return display_; }
-  pid_t pid() const { return pid_; }
-
- private:
-  pid_t pid_ = -1;
-  std::string display_;
-};
 
 // --- one call ----------------------------------------------------------------------------------
 
@@ -271,7 +205,7 @@ double presented(const json& state) {
 }
 
 Run one_run(const ProsodyServer& server,
-            const Xvfb& x,
+            const XvfbServer& x,
             const std::string& xdg,
             const Settings& s,
             bool window,
@@ -462,7 +396,12 @@ double json_number(const json& j, const char* key) {
 
 int bench(const Settings& s) {
   auto server = start_server();
-  Xvfb x(1280, 800);
+  std::string xvfb_error;
+  const std::unique_ptr<XvfbServer> xvfb = XvfbServer::start(1280, 800, &xvfb_error);
+  if (!xvfb) {
+    die(xvfb_error);
+  }
+  const XvfbServer& x = *xvfb;
   char xdg_template[] = "/tmp/jcall_bench_window_XXXXXX";
   if (mkdtemp(xdg_template) == nullptr) {
     die("mkdtemp failed");
