@@ -340,6 +340,14 @@ class VideoPipelineTest : public PipelineContextTest {
   void start_pair(const std::string& codec, const std::string& source = "pattern:smpte:320x240") {
     start_pair(negotiate(codec), config(source), config(source));
   }
+  // A VP8 call in which both sides keep frames for a window (mailboxes and self-views).
+  void start_pair_with_frames(const std::string& source_a, const std::string& source_b) {
+    PipelineConfig ca = config(source_a);
+    PipelineConfig cb = config(source_b);
+    ca.video_frames = true;
+    cb.video_frames = true;
+    start_pair(negotiate("VP8"), ca, cb);
+  }
 
   static StreamStats stats_of(Side& side) { return only_stream(*side.pipeline); }
   static VideoStats video_of(Side& side) {
@@ -671,11 +679,7 @@ bool shows_bars(const VideoFrame& f) {
 // camera off stops it (the other side's goes on), camera on resumes it. The window's decoded
 // frames carry when they left the decoder, before they were due.
 TEST_F(VideoPipelineTest, SelfViewShowsWhatIsSentUntilTheCameraIsOff) {
-  PipelineConfig ca = config("pattern:smpte:320x240@30");
-  PipelineConfig cb = config("pattern:smpte:960x540@5");
-  ca.video_frames = true;
-  cb.video_frames = true;
-  start_pair(negotiate("VP8"), ca, cb);
+  start_pair_with_frames("pattern:smpte:320x240@30", "pattern:smpte:960x540@5");
   EXPECT_EQ(a_.pipeline->self_view("audio"), nullptr);
   const std::shared_ptr<FrameMailbox> self_a = a_.pipeline->self_view("video");
   const std::shared_ptr<FrameMailbox> self_b = b_.pipeline->self_view("video");
@@ -735,11 +739,7 @@ TEST_F(VideoPipelineTest, SelfViewShowsWhatIsSentUntilTheCameraIsOff) {
 // follow when it changes during the call; 0x0 gives the frames as they come. A mailbox's
 // listener hears each frame put.
 TEST_F(VideoPipelineTest, WindowFramesFitTheBoxTheWindowShows) {
-  PipelineConfig ca = config("pattern:smpte:640x360@30");
-  PipelineConfig cb = config("pattern:smpte:320x240@15");
-  ca.video_frames = true;
-  cb.video_frames = true;
-  start_pair(negotiate("VP8"), ca, cb);
+  start_pair_with_frames("pattern:smpte:640x360@30", "pattern:smpte:320x240@15");
   const std::shared_ptr<FrameMailbox> remote_b = b_.pipeline->frames("video");
   const std::shared_ptr<FrameMailbox> self_a = a_.pipeline->self_view("video");
   ASSERT_NE(remote_b, nullptr);
