@@ -174,6 +174,10 @@ RedrawPlan RedrawTracker::plan(const ImDrawData& dd, std::span<const ImTextureID
   if (!same) {
     return {RedrawPlan::Kind::kFull, {}};
   }
+  return plan_textures(dd, updated);
+}
+
+RedrawPlan plan_textures(const ImDrawData& dd, std::span<const ImTextureID> updated) {
   std::vector<PixelRect> rects;
   for (ImTextureID t : updated) {
     PixelRect r = texture_cover(dd, t);

@@ -42,10 +42,15 @@ class RedrawTracker {
   // The next plan is kFull (the window's pixels were lost or resized, a screenshot wants a
   // frame drawn whole).
   void invalidate() { previous_.clear(); }
+  bool invalidated() const { return previous_.empty(); }
 
  private:
   std::vector<std::byte> previous_, current_;
 };
+
+// The plan for draw data known to be the last frame's: kPartial where the `updated` textures
+// are drawn (overlapping covers merged), kNothing when none of them is on screen.
+RedrawPlan plan_textures(const ImDrawData& draw_data, std::span<const ImTextureID> updated);
 
 // The framebuffer pixels covered by the commands that draw `texture` (each vertex's bounding
 // box within the command's clip rectangle), as one rectangle; empty when it is not drawn.

@@ -109,7 +109,9 @@ class WindowApp {
   void drain_inbox();
   void handle_window_command(const json& cmd);
   void send(json cmd);  // to the session
-  void frame();
+  // Draws a frame: built with ImGui (build), or the last frame built drawn again where only
+  // its video textures changed (its draw data stands until the next ImGui::NewFrame).
+  void frame(bool build);
   bool update_video();
   bool present_video(VideoView& v);  // true when a new frame went into the texture
   void apply_input_script();
@@ -170,6 +172,9 @@ class WindowApp {
   RedrawTracker redraw_;
   std::vector<ImTextureID> updated_textures_;  // since the last frame shown
   std::uint64_t full_frames_ = 0, partial_frames_ = 0, skipped_frames_ = 0;
+  std::uint64_t reused_frames_ = 0;  // drawn from the last frame built
+  std::chrono::steady_clock::time_point last_build_{};
+  bool textures_recreated_ = false;  // since the last frame built (its draw data names the old)
   std::unique_ptr<FontManager> fonts_;
   std::vector<SDL_Texture*> emoji_textures_;
   Ringer ringer_;
@@ -196,6 +201,8 @@ class WindowApp {
   // The event a mailbox's listener pushes when a frame came (media threads), and whether one
   // is already waiting in SDL's queue.
   static constexpr std::uint32_t kNoEvent = 0xFFFFFFFF;
+  // A frame is built at least this often while video plays (ImGui's clock: the cursor blink).
+  static constexpr std::chrono::milliseconds kRebuildEvery{100};
   std::uint32_t frame_event_ = kNoEvent;
   std::shared_ptr<std::atomic<bool>> frame_wake_pending_ = std::make_shared<std::atomic<bool>>();
   std::vector<media::DeviceInfo> devices_;

@@ -551,6 +551,10 @@ TEST_F(WindowTest, VideoCallShowsRemoteBarsAndSelfViewAndMuteSilences) {
   ASSERT_FALSE(sid.empty());
   const json s = video_presented(10);
   EXPECT_EQ(s["window"]["renderer"], "software") << s["window"];
+  // Frames in which only the video changed: drawn only in the video's rectangles, most of them
+  // from the last frame built (no rebuild of the whole UI).
+  EXPECT_GT(s["window"]["redraws"]["partial"].get<int>(), 0) << s["window"];
+  EXPECT_GT(s["window"]["redraws"]["reused"].get<int>(), 0) << s["window"];
   const json& v = s["video"][0];
   // The window's frames come scaled down to the pixels the video is shown in (bob sends
   // 640x480, 4:3: alice decodes that, see her statistics) and are drawn as they are.
