@@ -126,6 +126,7 @@ struct Run {
   double presented_per_s = 0;  // remote video frames presented
   double partial_per_s = 0;    // frames that drew only the video's rectangles
   double full_per_s = 0;       // frames drawn whole
+  double reused_per_s = 0;     // of all, frames drawn from the last frame built (not rebuilt)
   json frame_ms;               // ui-state's summaries at the end of the window
   json latency_ms;
   json ui_latency_ms;  // due (handed to the mailbox) -> on screen: the window's own share
@@ -310,6 +311,9 @@ Run one_run(const ProsodyServer& server,
     r.full_per_s = (number_at(ui1, {"window", "redraws", "full"}) -
                     number_at(ui0, {"window", "redraws", "full"})) /
                    ui_s;
+    r.reused_per_s = (number_at(ui1, {"window", "redraws", "reused"}) -
+                      number_at(ui0, {"window", "redraws", "reused"})) /
+                     ui_s;
     r.frame_ms = ui1["window"].value("frame_ms", json());
     r.latency_ms = ui1.value("video_latency_ms", json());
     r.ui_latency_ms = ui1.value("ui_latency_ms", json());
@@ -428,11 +432,11 @@ int bench(const Settings& s) {
           r.sent_height);
       if (in_window) {
         std::printf(
-            "; %s, %dx%d: %.1f frames/s drawn (%.1f video only, %.1f whole), %.1f remote frames/s "
-            "presented, frame %.2f ms median / %.2f p95, decode->present %.2f ms median / %.2f "
-            "p95 (due->present %.2f / %.2f)",
+            "; %s, %dx%d: %.1f frames/s drawn (%.1f video only, %.1f whole; %.1f not rebuilt), "
+            "%.1f remote frames/s presented, frame %.2f ms median / %.2f p95, decode->present "
+            "%.2f ms median / %.2f p95 (due->present %.2f / %.2f)",
             r.renderer.c_str(), r.window_width, r.window_height, r.frames_per_s, r.partial_per_s,
-            r.full_per_s, r.presented_per_s, json_number(r.frame_ms, "median"),
+            r.full_per_s, r.reused_per_s, r.presented_per_s, json_number(r.frame_ms, "median"),
             json_number(r.frame_ms, "p95"), json_number(r.latency_ms, "median"),
             json_number(r.latency_ms, "p95"), json_number(r.ui_latency_ms, "median"),
             json_number(r.ui_latency_ms, "p95"));
@@ -527,7 +531,9 @@ int bench(const Settings& s) {
                       {"xvfb_percent", round2(w.xvfb.percent)},
                       {"window_frames_per_s", round1(w.frames_per_s)},
                       {"redraws_per_s",
-                       {{"video_only", round1(w.partial_per_s)}, {"whole", round1(w.full_per_s)}}},
+                       {{"video_only", round1(w.partial_per_s)},
+                        {"whole", round1(w.full_per_s)},
+                        {"not_rebuilt", round1(w.reused_per_s)}}},
                       {"presented_per_s", round1(w.presented_per_s)},
                       {"decoded_per_s", round1(w.decoded_per_s)},
                       {"frame_ms", w.frame_ms},
