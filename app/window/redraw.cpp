@@ -1,3 +1,5 @@
+// What a frame redraws (redraw.hpp): a snapshot of the draw data compared with the last one,
+// the pixels each texture covers, and clip rectangles cut on the backend's own rounding.
 #include "app/window/redraw.hpp"
 
 #include <algorithm>
