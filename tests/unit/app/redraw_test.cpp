@@ -84,22 +84,17 @@ TEST_F(RedrawTest, AnyOtherChangeRedrawsTheWholeFrame) {
   EXPECT_EQ(tracker_.plan(frame([](ImDrawList& dl) { call(dl, "bob!", false); }), remote).kind,
             Kind::kFull);
   // A colour alone.
-  EXPECT_EQ(tracker_
-                .plan(frame([](ImDrawList& dl) {
-                        call(dl, "bob!", false);
-                        dl.AddRectFilled(ImVec2(0, 500), ImVec2(10, 510), IM_COL32(1, 2, 3, 255));
-                      }),
-                      {})
-                .kind,
-            Kind::kFull);
-  EXPECT_EQ(tracker_
-                .plan(frame([](ImDrawList& dl) {
-                        call(dl, "bob!", false);
-                        dl.AddRectFilled(ImVec2(0, 500), ImVec2(10, 510), IM_COL32(1, 2, 4, 255));
-                      }),
-                      {})
-                .kind,
-            Kind::kFull);
+  const auto with_square = [&](ImU32 colour) {
+    return tracker_
+        .plan(frame([&](ImDrawList& dl) {
+                call(dl, "bob!", false);
+                dl.AddRectFilled(ImVec2(0, 500), ImVec2(10, 510), colour);
+              }),
+              {})
+        .kind;
+  };
+  EXPECT_EQ(with_square(IM_COL32(1, 2, 3, 255)), Kind::kFull);
+  EXPECT_EQ(with_square(IM_COL32(1, 2, 4, 255)), Kind::kFull);
 }
 
 TEST_F(RedrawTest, OverlappingCoversMergeAndSeparateOnesStaySeparate) {
