@@ -913,7 +913,6 @@ void WindowApp::frame(bool build) {
   } else {
     draw_data = ImGui::GetDrawData();
     plan = plan_textures(*draw_data, updated_textures_);
-    ++reused_frames_;
   }
   updated_textures_.clear();
   if (!software_ && (plan.kind == RedrawPlan::Kind::kPartial || !pending_screenshots_.empty())) {
@@ -973,6 +972,7 @@ void WindowApp::frame(bool build) {
     return;  // nothing on screen changed: no frame
   }
   ++frames_;
+  reused_frames_ += build ? 0 : 1;
   ++fps_window_frames_;
   push_bounded(frame_ms_, std::chrono::duration<double, std::milli>(Clock::now() - start).count());
   const double window_s = std::chrono::duration<double>(Clock::now() - fps_window_start_).count();
